@@ -1,0 +1,104 @@
+// The one configuration schema: YAML file and environment variables are both validated against it, once.
+import { z } from 'zod';
+import { targetSchema } from '../targets/target-schema.js';
+
+const MIB = 1024 * 1024;
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+
+export const receiverSchema = z.strictObject({
+  /** Address the webhook listener binds to. */
+  host: z.string().min(1).default('0.0.0.0'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  /** Path Snyk posts to. */
+  path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9/_.~-]*$/, 'must start with "/" and hold only URL path characters')
+    .default('/webhooks/snyk'),
+  /** Largest accepted body; larger requests get 413 before the rest is read. */
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * MIB)
+    .default(5 * MIB),
+  /** A delivery with the same transport id and body hash within this window is stored once. */
+  dedupWindowSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 24 * 3600)
+    .default(24 * 3600),
+  /** Accepted webhook secrets; several during a rotation. Usually set through SNYK_WEBHOOK_SECRET. */
+  secrets: z.array(z.string().min(16, 'a webhook secret needs at least 16 characters')).default([]),
+  /** Longest time a request may take to arrive in full; slower clients get 408. */
+  requestTimeoutMs: z.number().int().min(1000).default(30_000),
+});
+
+export const redisSchema = z.strictObject({
+  /** redis:// or rediss:// URL; unset starts an embedded redis-server under dataDir. */
+  url: z
+    .string()
+    .regex(/^(redis|rediss):\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  /**
+   * Prefix of every queue key. On Redis Cluster wrap it in braces (a hash tag, e.g. "{snyk-siem}") so that each
+   * queue's keys share one slot.
+   */
+  prefix: z
+    .string()
+    .regex(/^[^:\s]+$/, 'must not contain ":" or spaces')
+    .default('snyk-siem'),
+  /** Receiver: how long an enqueue may wait for Redis before answering 503. */
+  commandTimeoutMs: z.number().int().min(100).max(10_000).default(1500),
+});
+
+export const retrySchema = z.strictObject({
+  /** First backoff step; each retry doubles the ceiling, and the wait is drawn uniformly below it (full jitter). */
+  baseDelayMs: z.number().int().min(10).default(1000),
+  /** Highest backoff ceiling. */
+  maxDelayMs: z
+    .number()
+    .int()
+    .min(10)
+    .default(5 * 60 * 1000),
+  /** Attempts before a delivery job is dead-lettered; 0 means no count limit (maxRetryAgeSeconds still applies). */
+  attempts: z.number().int().min(0).default(0),
+  /** A delivery job older than this is dead-lettered at its next failure. */
+  maxRetryAgeSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .default(7 * 24 * 3600),
+});
+
+export const workersSchema = z.strictObject({
+  /** Ingest jobs (normalise and fan out) processed at once. */
+  ingestConcurrency: z.number().int().min(1).max(64).default(4),
+  /** On SIGTERM, how long in-flight jobs may run before they are abandoned to stalled-job recovery. */
+  shutdownGraceMs: z.number().int().min(0).default(20_000),
+  /** Completed jobs kept for inspection, per queue. */
+  keepCompleted: z.number().int().min(0).default(1000),
+});
+
+export const logSchema = z.strictObject({
+  level: z.enum(LOG_LEVELS).default('info'),
+  /** json: one JSON object per line; text: readable lines; auto: text on a terminal, else json. */
+  format: z.enum(['auto', 'json', 'text']).default('auto'),
+});
+
+export const configSchema = z.strictObject({
+  /** Where the embedded Redis, the generated secret and the default output file live. */
+  dataDir: z.string().min(1).default('./data'),
+  receiver: receiverSchema.default(receiverSchema.parse({})),
+  redis: redisSchema.default(redisSchema.parse({})),
+  retry: retrySchema.default(retrySchema.parse({})),
+  workers: workersSchema.default(workersSchema.parse({})),
+  log: logSchema.default(logSchema.parse({})),
+  targets: z.array(targetSchema).default([]),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ReceiverConfig = Config['receiver'];
+export type RedisConfig = Config['redis'];
+export type RetryConfig = Config['retry'];

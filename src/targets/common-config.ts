@@ -1,0 +1,50 @@
+// Fields every target shares: its name, record format, filter, concurrency and rate limit.
+import { z } from 'zod';
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export const FORMATS = ['cef', 'leef', 'ecs', 'json'] as const;
+/** Record actions a filter can pick: findings introduced or resolved, snapshot summaries, generic events. */
+export const FILTER_ACTIONS = ['introduced', 'resolved', 'summary', 'event'] as const;
+
+export const filterSchema = z.strictObject({
+  /** Drop findings below this severity (summaries and generic events have none and always pass). */
+  minSeverity: z.enum(SEVERITIES).optional(),
+  /** Which records to send; default: all of them. */
+  actions: z.array(z.enum(FILTER_ACTIONS)).min(1).optional(),
+  /** Org ids, slugs or names to keep (default: all). */
+  includeOrgs: z.array(z.string().min(1)).optional(),
+  excludeOrgs: z.array(z.string().min(1)).optional(),
+  /** Project ids or names to keep (default: all). */
+  includeProjects: z.array(z.string().min(1)).optional(),
+  excludeProjects: z.array(z.string().min(1)).optional(),
+});
+export type TargetFilter = z.infer<typeof filterSchema>;
+
+/** TLS options shared by syslog and every HTTP-based target (files are read at start). */
+export const tlsSchema = z.strictObject({
+  /** PEM file of the CA that signed the peer's certificate (in addition to the system store). */
+  ca: z.string().min(1).optional(),
+  /** PEM client certificate and key, for mutual TLS. */
+  cert: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  /** Name to verify the certificate against (SNI), when it differs from the host. */
+  servername: z.string().min(1).optional(),
+  /** Certificate verification; turning it off is logged as a warning at every start. */
+  rejectUnauthorized: z.boolean().default(true),
+});
+export type TlsConfig = z.infer<typeof tlsSchema>;
+
+export const TARGET_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export const commonTargetFields = {
+  name: z
+    .string()
+    .regex(TARGET_NAME_PATTERN, 'use 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit'),
+  filter: filterSchema.default({}),
+  /** Delivery jobs this process sends to the target at once. */
+  concurrency: z.number().int().min(1).max(256).default(4),
+  /** Optional cap: at most `max` delivery jobs per `durationMs`, across every worker process. */
+  rateLimit: z.strictObject({ max: z.number().int().min(1), durationMs: z.number().int().min(1) }).optional(),
+  /** A disabled target gets no new delivery jobs; its queue and dead letters stay. */
+  enabled: z.boolean().default(true),
+};

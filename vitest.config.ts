@@ -1,0 +1,12 @@
+// Vitest configuration: real Redis and real peers make tests I/O-bound, so files run in separate forks.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    reporters: ['default'],
+  },
+});
