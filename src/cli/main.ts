@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Entry point of the snyk-siem-forwarder command: dispatches to start, validate, send-sample.
+import { ConfigError, StartupError } from '../errors.js';
+import { UsageError } from './args.js';
+import { runStart } from './start.js';
+import { runValidate } from './validate.js';
+import { runSendSample } from './send-sample.js';
+
+const HELP = `Usage: snyk-siem-forwarder <command> [options]
+
+Receives signed Snyk webhooks and forwards the findings to SIEMs as CEF, LEEF, ECS or JSON.
+
+Commands:
+  start         Run the forwarder (receiver and workers)
+  validate      Check the configuration and build every target without sending
+  send-sample   Post a signed sample Snyk webhook to a running receiver
+
+Run "snyk-siem-forwarder <command> --help" for a command's options.
+`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  start: runStart,
+  validate: runValidate,
+  'send-sample': runSendSample,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    process.stderr.write(`Unknown command "${command}".\n\n${HELP}`);
+    return 2;
+  }
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Everything is closed by now; a handle left open by a library must not keep a stopped daemon alive.
+    setTimeout(() => process.exit(code), 3000).unref();
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\nRun with --help for usage.\n`);
+      process.exitCode = 2;
+    } else if (error instanceof StartupError) {
+      process.stderr.write(`snyk-siem-forwarder: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`snyk-siem-forwarder: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

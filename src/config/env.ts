@@ -1,0 +1,87 @@
+// The environment-variable contract: each variable, the config key it sets, its default and its meaning.
+
+export interface EnvVariable {
+  name: string;
+  /** Dotted config path it overrides; undefined for variables that only steer loading. */
+  path: string | undefined;
+  default: string;
+  description: string;
+  secret: boolean;
+  parse: 'string' | 'int' | 'list';
+}
+
+/** Environment variables win over the YAML file. Each secret can also be read from the file named by `<NAME>_FILE`. */
+export const ENV_VARIABLES: readonly EnvVariable[] = [
+  {
+    name: 'SNYK_WEBHOOK_SECRET',
+    path: 'receiver.secrets',
+    default: '',
+    description:
+      'Webhook secrets, comma-separated; all are accepted (rotation). Empty: start generates one in $DATA_DIR/webhook-secret.',
+    secret: true,
+    parse: 'list',
+  },
+  {
+    name: 'REDIS_URL',
+    path: 'redis.url',
+    default: '',
+    description: 'redis:// or rediss:// URL of the queue; empty: start runs an embedded redis-server under $DATA_DIR/redis.',
+    secret: true,
+    parse: 'string',
+  },
+  {
+    name: 'DATA_DIR',
+    path: 'dataDir',
+    default: './data',
+    description: 'Directory for the embedded Redis, the generated webhook secret and the default output file.',
+    secret: false,
+    parse: 'string',
+  },
+  {
+    name: 'HOST',
+    path: 'receiver.host',
+    default: '0.0.0.0',
+    description: 'Address the webhook receiver listens on.',
+    secret: false,
+    parse: 'string',
+  },
+  {
+    name: 'PORT',
+    path: 'receiver.port',
+    default: '8080',
+    description: 'Port the webhook receiver listens on.',
+    secret: false,
+    parse: 'int',
+  },
+  {
+    name: 'LOG_LEVEL',
+    path: 'log.level',
+    default: 'info',
+    description: 'Log level: error, warn, info or debug.',
+    secret: false,
+    parse: 'string',
+  },
+  {
+    name: 'FORWARDER_CONFIG',
+    path: undefined,
+    default: './forwarder.yaml',
+    description: 'YAML configuration file (read when present); --config wins over it.',
+    secret: false,
+    parse: 'string',
+  },
+];
+
+/** Renders .env.example; a test fails when the committed file drifts from this. */
+export function renderEnvExample(): string {
+  const lines = [
+    '# Environment variables of snyk-siem-forwarder (generated from src/config/env.ts by `npm run gen:env-example`).',
+    '# They override the YAML file. A secret can instead be read from a file: set <NAME>_FILE to its path.',
+    '',
+  ];
+  for (const variable of ENV_VARIABLES) {
+    lines.push(`# ${variable.description}`);
+    if (variable.secret) lines.push(`# ${variable.name}_FILE=`);
+    lines.push(`${variable.name}=${variable.default}`, '');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,23 @@
+// The data each job carries through Redis; both shapes are plain JSON.
+import type { DeliveryBatch } from '../targets/types.js';
+
+/** One accepted webhook delivery, stored exactly as received so that a failed ingest can be replayed. */
+export interface IngestJobData {
+  event: string;
+  transportId: string;
+  snykTimestamp: string | undefined;
+  receivedAt: string;
+  /** The raw request body as UTF-8 text (its signature was checked on the bytes). */
+  body: string;
+  bodySha256: string;
+}
+
+/** The records of one delivery for one target; records leave the job as the target confirms them. */
+export interface DeliveryJobData extends DeliveryBatch {
+  target: string;
+  /** Records already confirmed by the peer before a retry; kept for inspection. */
+  deliveredCount: number;
+}
+
+export const INGEST_JOB = 'snyk-delivery';
+export const DELIVERY_JOB = 'records';

@@ -1,0 +1,58 @@
+// The receiver's Koa application: JSON errors, the webhook route, and health and readiness probes.
+import Koa from 'koa';
+import type { Context, Next } from 'koa';
+import type { Logger } from 'winston';
+import { ReceiverError, RECEIVER_ERRORS } from './http-errors.js';
+import { createWebhookHandler, type WebhookDeps } from './webhook.js';
+
+export interface ReceiverAppDeps extends WebhookDeps {
+  shuttingDown: () => boolean;
+}
+
+function errorMiddleware(logger: Logger) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+    } catch (error) {
+      const known = error instanceof ReceiverError ? error : undefined;
+      const code = known?.code ?? 'internal_error';
+      if (!known) logger.error('Unexpected receiver error.', { error });
+      ctx.status = RECEIVER_ERRORS[code].status;
+      ctx.set(known?.headers ?? {});
+      ctx.body = { error: code, message: RECEIVER_ERRORS[code].message };
+    }
+  };
+}
+
+export function createReceiverApp(deps: ReceiverAppDeps): Koa {
+  const app = new Koa({ proxy: false });
+  const handleWebhook = createWebhookHandler(deps);
+  app.on('error', (error: Error) => deps.logger.warn('Receiver connection error.', { error: error.message }));
+  app.use(errorMiddleware(deps.logger));
+  app.use(async (ctx) => {
+    if (ctx.path === deps.config.path) {
+      if (ctx.method !== 'POST') {
+        ctx.set('Allow', 'POST');
+        throw new ReceiverError('method_not_allowed');
+      }
+      if (deps.shuttingDown()) {
+        ctx.set('Connection', 'close');
+        throw new ReceiverError('queue_unavailable', { 'Retry-After': '5', Connection: 'close' });
+      }
+      await handleWebhook(ctx);
+      return;
+    }
+    if (ctx.method === 'GET' && ctx.path === '/healthz') {
+      ctx.body = { status: 'ok' };
+      return;
+    }
+    if (ctx.method === 'GET' && ctx.path === '/readyz') {
+      const ready = deps.redisReady() && !deps.shuttingDown();
+      ctx.status = ready ? 200 : 503;
+      ctx.body = { status: ready ? 'ready' : 'unavailable', redis: deps.redisReady() ? 'up' : 'down' };
+      return;
+    }
+    throw new ReceiverError('not_found');
+  });
+  return app;
+}

@@ -1,0 +1,25 @@
+// With no secret configured, start generates one at $DATA_DIR/webhook-secret (mode 0600) and reuses it afterwards.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const SECRET_FILE_NAME = 'webhook-secret';
+
+export interface GeneratedSecret {
+  secret: string;
+  path: string;
+  created: boolean;
+}
+
+export function ensureGeneratedSecret(dataDir: string): GeneratedSecret {
+  const path = join(dataDir, SECRET_FILE_NAME);
+  mkdirSync(dataDir, { recursive: true });
+  if (existsSync(path)) {
+    chmodSync(path, 0o600);
+    return { secret: readFileSync(path, 'utf8').trim(), path, created: false };
+  }
+  // 32 random bytes as hex: above every length rule reported for Snyk secrets (snyk-webhooks.md §5.1).
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  return { secret, path, created: true };
+}

@@ -1,0 +1,93 @@
+// The webhook route: read raw bytes, verify the signature, check the event, enqueue, and answer 202 once stored.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Context } from 'koa';
+import type { Logger } from 'winston';
+import type { ReceiverConfig } from '../config/schema.js';
+import type { IngestProducer } from '../queue/ingest-producer.js';
+import type { Counters } from '../telemetry/counters.js';
+import { ReceiverError } from './http-errors.js';
+import { readRawBody } from './read-raw-body.js';
+import { verifySignature } from './verify-signature.js';
+
+export interface WebhookDeps {
+  config: ReceiverConfig;
+  secrets: () => readonly string[];
+  producer: IngestProducer;
+  redisReady: () => boolean;
+  counters: Counters;
+  logger: Logger;
+}
+
+/** Seconds a sender should wait after a 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
+const SAFE_TRANSPORT_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+function header(ctx: Context, name: string): string | undefined {
+  const value = ctx.get(name);
+  return value === '' ? undefined : value;
+}
+
+export function createWebhookHandler(deps: WebhookDeps) {
+  return async function handleWebhook(ctx: Context): Promise<void> {
+    const body = await readRawBody(ctx.req, deps.config.maxBodyBytes);
+    const verdict = verifySignature(body, header(ctx, 'X-Hub-Signature'), deps.secrets());
+    if (verdict === 'missing') throw new ReceiverError('missing_signature');
+    if (verdict !== 'valid') throw new ReceiverError('invalid_signature');
+
+    const event = header(ctx, 'X-Snyk-Event');
+    if (event === undefined) throw new ReceiverError('missing_event');
+
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new ReceiverError('invalid_json');
+    }
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+      throw new ReceiverError('invalid_json');
+    }
+
+    const transportHeader = header(ctx, 'X-Snyk-Transport-ID');
+    // The transport id is unsigned: keep it in records only when it looks like an id, else mint one.
+    const transportId =
+      transportHeader !== undefined && SAFE_TRANSPORT_ID.test(transportHeader) ? transportHeader : randomUUID();
+    const log = deps.logger.child({ transportId, event: event.slice(0, 64) });
+
+    if (event.startsWith('ping/')) {
+      deps.counters.increment('webhooks_pings');
+      log.info('Ping received.');
+      ctx.status = 200;
+      ctx.body = { status: 'ok', event };
+      return;
+    }
+
+    if (!deps.redisReady()) {
+      deps.counters.increment('webhooks_unavailable');
+      throw new ReceiverError('queue_unavailable', { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+    }
+    const bodySha256 = createHash('sha256').update(body).digest('hex');
+    let deliveryId: string;
+    try {
+      ({ deliveryId } = await deps.producer.enqueue(
+        {
+          event,
+          transportId,
+          snykTimestamp: header(ctx, 'X-Snyk-Timestamp'),
+          receivedAt: new Date().toISOString(),
+          body: body.toString('utf8'),
+          bodySha256,
+        },
+        transportHeader,
+      ));
+    } catch (error) {
+      deps.counters.increment('webhooks_unavailable');
+      log.warn('Could not store the delivery; answered 503.', { error: (error as Error).message });
+      throw new ReceiverError('queue_unavailable', { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+    }
+    deps.counters.increment('webhooks_accepted');
+    log.info('Delivery accepted.', { deliveryId, bytes: body.length });
+    ctx.status = 202;
+    ctx.body = { status: 'accepted', deliveryId };
+  };
+}

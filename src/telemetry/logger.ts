@@ -1,0 +1,57 @@
+// The daemon's own logs: winston, JSON lines on stdout (readable text on a terminal), secrets scrubbed.
+import winston from 'winston';
+import type { Logger } from 'winston';
+import { SecretRegistry } from './redact.js';
+
+export interface LoggerOptions {
+  level: string;
+  format: 'auto' | 'json' | 'text';
+  /** Where lines go; stdout by default. Tests pass a stream to read them back. */
+  stream?: NodeJS.WritableStream;
+  secrets?: SecretRegistry;
+}
+
+export const secrets = new SecretRegistry();
+
+export function createLogger(options: LoggerOptions): Logger {
+  const registry = options.secrets ?? secrets;
+  const scrub = winston.format((info) => {
+    for (const key of Object.keys(info)) {
+      if (key === 'level') continue;
+      info[key] = registry.redact(info[key]);
+    }
+    return info;
+  });
+  const stream = options.stream ?? process.stdout;
+  const text =
+    options.format === 'text' || (options.format === 'auto' && 'isTTY' in stream && stream.isTTY === true);
+  const format = text
+    ? winston.format.combine(
+        scrub(),
+        winston.format.timestamp(),
+        winston.format.printf(({ level, message, timestamp, ...rest }) => {
+          const fields = Object.entries(rest)
+            .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+            .join(' ');
+          return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${fields ? ` ${fields}` : ''}`;
+        }),
+      )
+    : winston.format.combine(scrub(), winston.format.timestamp(), winston.format.json());
+  return winston.createLogger({
+    level: options.level,
+    format,
+    transports: [new winston.transports.Stream({ stream })],
+  });
+}
+
+/** Flushes the logger's transports before the process exits. */
+export async function closeLogger(logger: Logger): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    logger.on('finish', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    logger.end();
+  });
+}

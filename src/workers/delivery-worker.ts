@@ -1,0 +1,109 @@
+// A delivery worker per target: sends the records of one delivery job and maps failures to retry or dead letter.
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Logger } from 'winston';
+import type { RetryConfig } from '../config/schema.js';
+import type { TargetConfig } from '../targets/target-schema.js';
+import type { SendContext, Target } from '../targets/types.js';
+import type { DeliveryJobData } from '../queue/jobs.js';
+import { targetQueueName } from '../queue/names.js';
+import { backoffStrategy, decideFailure, retryAgeExceeded } from '../queue/retry-policy.js';
+import type { Counters } from '../telemetry/counters.js';
+
+export interface DeliveryWorkerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  config: TargetConfig;
+  target: Target;
+  retry: RetryConfig;
+  counters: Counters;
+  logger: Logger;
+}
+
+/**
+ * Without a configured rate limit the limiter is effectively unlimited; it must exist because BullMQ only honours a
+ * manual `queue.rateLimit()` (our Retry-After pause) when `limiter.max` is set (bullmq-koa.md §4.3).
+ */
+const UNLIMITED = { max: 1_000_000_000, duration: 1000 };
+
+export function createDeliveryWorker(options: DeliveryWorkerOptions) {
+  const { config, target, retry, counters } = options;
+  const queueName = targetQueueName(config.name);
+  const queue = new Queue<DeliveryJobData>(queueName, { connection: options.connection, prefix: options.prefix });
+  queue.on('error', () => undefined);
+  const shutdown = new AbortController();
+
+  async function process(job: Job<DeliveryJobData>, _token?: string, jobSignal?: AbortSignal): Promise<number> {
+    const data = job.data;
+    const log = options.logger.child({ transportId: data.transportId, deliveryId: data.deliveryId, target: config.name });
+    // Retry-After pauses do not count attempts, so the age limit is checked here too.
+    if (job.attemptsStarted > 1 && retryAgeExceeded(job, retry, Date.now())) {
+      throw new UnrecoverableError(`retry age exceeded: still failing after ${retry.maxRetryAgeSeconds} s`);
+    }
+    let remaining = data.records;
+    let delivered = data.deliveredCount;
+    const signal = jobSignal ? AbortSignal.any([jobSignal, shutdown.signal]) : shutdown.signal;
+    const context: SendContext = {
+      signal,
+      logger: log,
+      async checkpoint(ids) {
+        const done = new Set(ids);
+        const before = remaining.length;
+        remaining = remaining.filter((record) => !done.has(record.id));
+        delivered += before - remaining.length;
+        await job.updateData({ ...data, records: remaining, deliveredCount: delivered });
+      },
+    };
+    const started = performance.now();
+    try {
+      await target.send({ deliveryId: data.deliveryId, transportId: data.transportId, records: remaining }, context);
+    } catch (error) {
+      const decision = decideFailure(error);
+      const fields = { reason: decision.error.message, attempt: job.attemptsMade + 1 };
+      if (decision.kind === 'rate-limit') {
+        log.warn('Target asked to wait; pausing its queue.', { ...fields, retryAfterMs: decision.delayMs });
+        await queue.rateLimit(decision.delayMs);
+        throw Worker.RateLimitError();
+      }
+      if (decision.kind === 'dead-letter') {
+        counters.increment('deliveries_failed', { target: config.name });
+        log.error('Delivery failed permanently; kept in the dead-letter queue.', fields);
+      } else {
+        log.warn('Delivery failed; will retry.', fields);
+      }
+      throw decision.error;
+    }
+    const count = delivered - data.deliveredCount + remaining.length;
+    counters.increment('records_delivered', { target: config.name }, remaining.length);
+    log.info('Records delivered.', { records: count, ms: Math.round(performance.now() - started) });
+    return remaining.length;
+  }
+
+  const worker = new Worker<DeliveryJobData>(queueName, process, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: config.concurrency,
+    limiter: config.rateLimit ? { max: config.rateLimit.max, duration: config.rateLimit.durationMs } : UNLIMITED,
+    settings: { backoffStrategy: backoffStrategy(retry) },
+  });
+  worker.on('error', (error) => options.logger.warn('Delivery worker error.', { target: config.name, error: error.message }));
+
+  return {
+    worker,
+    queue,
+    /** Stops taking jobs and waits for active ones until the deadline, then aborts them (they are retried later). */
+    async close(graceMs: number): Promise<void> {
+      const closing = worker.close();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), graceMs);
+      });
+      const outcome = await Promise.race([closing.then(() => 'closed' as const), deadline]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        shutdown.abort(new Error('shutdown'));
+        await worker.close(true);
+      }
+      await queue.close();
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// The ingest worker: normalises one stored delivery and adds one delivery job per enabled target to its own queue.
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Logger } from 'winston';
+import { encode, facets, normalize, PayloadError } from '../../normalizers/index.js';
+import type { RetryConfig } from '../config/schema.js';
+import type { TargetConfig } from '../targets/target-schema.js';
+import type { EncodedRecord } from '../targets/types.js';
+import { DELIVERY_JOB, type DeliveryJobData, type IngestJobData } from '../queue/jobs.js';
+import { INGEST_QUEUE, targetQueueName } from '../queue/names.js';
+import { deliveryJobOptions } from '../queue/retry-policy.js';
+import { passesFilter } from './filter.js';
+
+export interface IngestWorkerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  concurrency: number;
+  targets: readonly TargetConfig[];
+  retry: RetryConfig;
+  keepCompleted: number;
+  logger: Logger;
+}
+
+/** Pure: the delivery jobs one ingest job produces, one per enabled target with at least one record. */
+export function fanOut(data: IngestJobData, deliveryId: string, targets: readonly TargetConfig[]): DeliveryJobData[] {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(data.body);
+  } catch {
+    throw new PayloadError('', 'the stored body is not JSON');
+  }
+  const records = normalize(payload, {
+    event: data.event,
+    transportId: data.transportId,
+    snykTimestamp: data.snykTimestamp,
+    receivedAt: data.receivedAt,
+    payloadBytes: Buffer.byteLength(data.body),
+  });
+  const withFacets = records.map((record) => ({ record, facets: facets(record) }));
+  const jobs: DeliveryJobData[] = [];
+  for (const target of targets) {
+    if (!target.enabled) continue;
+    const encoded: EncodedRecord[] = [];
+    for (const { record, facets: f } of withFacets) {
+      if (!passesFilter(f, target.filter)) continue;
+      encoded.push({
+        id: f.recordId,
+        time: f.time,
+        kind: f.kind,
+        severity: f.severity,
+        format: target.format,
+        body: encode(record, target.format),
+      });
+    }
+    if (encoded.length === 0) continue;
+    jobs.push({ target: target.name, deliveryId, transportId: data.transportId, records: encoded, deliveredCount: 0 });
+  }
+  return jobs;
+}
+
+export function createIngestWorker(options: IngestWorkerOptions) {
+  const queues = new Map<string, Queue<DeliveryJobData>>();
+  for (const target of options.targets) {
+    const queue = new Queue<DeliveryJobData>(targetQueueName(target.name), {
+      connection: options.connection,
+      prefix: options.prefix,
+    });
+    queue.on('error', () => undefined);
+    queues.set(target.name, queue);
+  }
+  const jobOptions = deliveryJobOptions(options.retry, options.keepCompleted);
+
+  async function process(job: Job<IngestJobData>): Promise<{ records: Record<string, number> }> {
+    const deliveryId = job.id ?? 'unknown';
+    const log = options.logger.child({ transportId: job.data.transportId, deliveryId });
+    let deliveries: DeliveryJobData[];
+    try {
+      deliveries = fanOut(job.data, deliveryId, options.targets);
+    } catch (error) {
+      if (error instanceof PayloadError) {
+        // The raw payload stays in the ingest queue's failed set for `dlq replay` after a fix.
+        log.error('Payload cannot be understood; the delivery is dead-lettered.', { reason: error.message });
+        throw new UnrecoverableError(`payload_invalid: ${error.message}`);
+      }
+      throw error;
+    }
+    const counts: Record<string, number> = {};
+    for (const delivery of deliveries) {
+      const queue = queues.get(delivery.target);
+      if (!queue) continue;
+      // Deterministic job ids make a retried ingest job add nothing twice while the delivery job is kept.
+      await queue.add(DELIVERY_JOB, delivery, { ...jobOptions, jobId: `${deliveryId}-${delivery.target}` });
+      counts[delivery.target] = delivery.records.length;
+    }
+    log.info('Delivery normalised.', { event: job.data.event, records: counts });
+    return { records: counts };
+  }
+
+  const worker = new Worker<IngestJobData>(INGEST_QUEUE, process, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+  });
+  worker.on('error', (error) => options.logger.warn('Ingest worker error.', { error: error.message }));
+  worker.on('failed', (job, error) => {
+    if (job) options.logger.warn('Ingest job failed.', { transportId: job.data.transportId, deliveryId: job.id, reason: error.message });
+  });
+
+  return {
+    worker,
+    async close(force = false): Promise<void> {
+      await worker.close(force);
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+    },
+  };
+}
