@@ -11,6 +11,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
   {
@@ -21,16 +22,37 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/src/**', '../src/*', '../../src/*'], message: 'normalizers/ must not import from src/.' },
-            { group: ['node:fs*', 'node:net', 'node:http*', 'node:child_process', 'fs', 'net', 'http', 'https'], message: 'normalizers/ does no I/O.' },
+            {
+              group: ['**/src/**', '../src/*', '../../src/*'],
+              message: 'normalizers/ must not import from src/.',
+            },
+            {
+              group: [
+                'node:fs*',
+                'node:net',
+                'node:http*',
+                'node:child_process',
+                'fs',
+                'net',
+                'http',
+                'https',
+              ],
+              message: 'normalizers/ does no I/O.',
+            },
           ],
         },
       ],
       'no-restricted-globals': ['error', { name: 'process', message: 'normalizers/ reads no environment.' }],
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'normalizers/ takes the clock as `now`.' },
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'normalizers/ takes the clock as `now`.' },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'normalizers/ takes the clock as `now`.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'normalizers/ takes the clock as `now`.',
+        },
       ],
     },
   },

@@ -33,7 +33,10 @@ export interface StartOptions {
   logger: Logger;
 }
 
-async function resolveRedis(config: Readonly<Config>, logger: Logger): Promise<{ url: string; embedded?: EmbeddedRedis }> {
+async function resolveRedis(
+  config: Readonly<Config>,
+  logger: Logger,
+): Promise<{ url: string; embedded?: EmbeddedRedis }> {
   if (config.redis.url) return { url: config.redis.url };
   const embedded = await startEmbeddedRedis(config.dataDir, logger);
   secretRegistry.add(embedded.password);
@@ -47,7 +50,9 @@ async function checkRedis(url: string, logger: Logger): Promise<void> {
     await client.connect();
     warnAboutRedis(await inspectRedis(client), logger);
   } catch (error) {
-    logger.warn('Redis is not reachable yet; the receiver answers 503 until it is.', { error: (error as Error).message });
+    logger.warn('Redis is not reachable yet; the receiver answers 503 until it is.', {
+      error: (error as Error).message,
+    });
   } finally {
     client.disconnect();
   }
@@ -59,9 +64,8 @@ function webhookSecrets(config: Readonly<Config>, logger: Logger): string[] {
   // Say where the secret is, never what it is.
   logger.info(
     generated.created
-      ? 'No webhook secret configured; generated one. Use it when you create the Snyk webhook.'
-      : 'No webhook secret configured; using the one generated earlier.',
-    { secretFile: generated.path },
+      ? `No webhook secret configured; generated one in ${generated.path}. Use it when you create the Snyk webhook.`
+      : `No webhook secret configured; using the one generated earlier in ${generated.path}.`,
   );
   return [generated.secret];
 }
@@ -113,7 +117,9 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         await Promise.all(delivery.map((worker) => worker.close(grace)));
         await Promise.all(targets.map((target) => target.close().catch(() => undefined)));
       });
-      logger.info('Workers started.', { targets: config.targets.map((t) => `${t.name} (${t.type}, ${t.format})`) });
+      logger.info('Workers started.', {
+        targets: config.targets.map((t) => `${t.name} (${t.type}, ${t.format})`),
+      });
     }
 
     if (role !== 'worker') {
@@ -122,6 +128,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       producerClient = createProducerClient(redis.url, config.redis.commandTimeoutMs);
       producerClient.on('error', () => undefined);
       const client = producerClient;
+      await waitForReady(client, 5000);
       producer = createIngestProducer({
         client,
         prefix: config.redis.prefix,
@@ -175,6 +182,20 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       return stopping;
     },
   };
+}
+
+/** Waits until the client is connected, or gives up quietly: readiness stays false until Redis is reachable. */
+async function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    function done(): void {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    }
+    client.once('ready', done);
+  });
 }
 
 /** Stops accepting connections, lets in-flight requests finish until the deadline, then drops what is left. */

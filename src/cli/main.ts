@@ -2,9 +2,6 @@
 // Entry point of the snyk-siem-forwarder command: dispatches to start, validate, send-sample.
 import { ConfigError, StartupError } from '../errors.js';
 import { UsageError } from './args.js';
-import { runStart } from './start.js';
-import { runValidate } from './validate.js';
-import { runSendSample } from './send-sample.js';
 
 const HELP = `Usage: snyk-siem-forwarder <command> [options]
 
@@ -18,10 +15,11 @@ Commands:
 Run "snyk-siem-forwarder <command> --help" for a command's options.
 `;
 
+// Loaded on demand: `--help` and `send-sample` should not pay for loading the queue and HTTP stacks.
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  start: runStart,
-  validate: runValidate,
-  'send-sample': runSendSample,
+  start: async (argv) => (await import('./start.js')).runStart(argv),
+  validate: async (argv) => (await import('./validate.js')).runValidate(argv),
+  'send-sample': async (argv) => (await import('./send-sample.js')).runSendSample(argv),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -58,5 +56,6 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`snyk-siem-forwarder: ${(error as Error).stack ?? String(error)}\n`);
       process.exitCode = 1;
     }
+    setTimeout(() => process.exit(), 3000).unref();
   },
 );

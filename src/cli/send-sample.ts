@@ -58,7 +58,8 @@ export async function runSendSample(argv: string[]): Promise<number> {
   const fallback = defaults(values.config);
   const url = values.url ?? fallback.url;
   const secret = values.secret ?? fallback.secret;
-  if (!secret) throw new UsageError('no secret: pass --secret, set SNYK_WEBHOOK_SECRET, or start the forwarder once');
+  if (!secret)
+    throw new UsageError('no secret: pass --secret, set SNYK_WEBHOOK_SECRET, or start the forwarder once');
   const body = values.file ? readFileSync(values.file) : Buffer.from(SAMPLE_PAYLOAD, 'utf8');
   const transportId = randomUUID();
   const response = await fetch(url, {

@@ -32,7 +32,11 @@ export async function runStart(argv: string[]): Promise<number> {
 
   const { config, source } = loadConfig({ configFile: values.config });
   const logger = createLogger({ level: config.log.level, format: config.log.format });
-  logger.info('Starting snyk-siem-forwarder.', { role, config: source ?? '(defaults and environment)', pid: process.pid });
+  logger.info('Starting snyk-siem-forwarder.', {
+    role,
+    config: source ?? '(defaults and environment)',
+    pid: process.pid,
+  });
 
   process.on('unhandledRejection', (reason) => logger.error('Unhandled rejection.', { reason }));
   const daemon = await startDaemon({ config, role, logger });

@@ -25,7 +25,8 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     name: 'REDIS_URL',
     path: 'redis.url',
     default: '',
-    description: 'redis:// or rediss:// URL of the queue; empty: start runs an embedded redis-server under $DATA_DIR/redis.',
+    description:
+      'redis:// or rediss:// URL of the queue; empty: start runs an embedded redis-server under $DATA_DIR/redis.',
     secret: true,
     parse: 'string',
   },
@@ -33,7 +34,8 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     name: 'DATA_DIR',
     path: 'dataDir',
     default: './data',
-    description: 'Directory for the embedded Redis, the generated webhook secret and the default output file.',
+    description:
+      'Directory for the embedded Redis, the generated webhook secret and the default output file.',
     secret: false,
     parse: 'string',
   },

@@ -13,7 +13,10 @@ export function readEnvValue(env: Env, name: string): { value: string | undefine
     return { value: readFileSync(file, 'utf8').replace(/\r?\n$/, '') };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    return { value: undefined, problem: `${name}_FILE: cannot read ${file} (${code}); check the path and its permissions` };
+    return {
+      value: undefined,
+      problem: `${name}_FILE: cannot read ${file} (${code}); check the path and its permissions`,
+    };
   }
 }
 
@@ -31,11 +34,14 @@ export function interpolate(node: unknown, env: Env, path: string, problems: str
       if (problem) problems.push(`${path}: ${problem}`);
       if (value !== undefined) return value;
       if (fallback !== undefined) return fallback;
-      problems.push(`${path}: \${${name}} is not set; export ${name} (or ${name}_FILE), or write \${${name}:-default}`);
+      problems.push(
+        `${path}: \${${name}} is not set; export ${name} (or ${name}_FILE), or write \${${name}:-default}`,
+      );
       return '';
     });
   }
-  if (Array.isArray(node)) return node.map((item, index) => interpolate(item, env, `${path}[${index}]`, problems));
+  if (Array.isArray(node))
+    return node.map((item, index) => interpolate(item, env, `${path}[${index}]`, problems));
   if (node !== null && typeof node === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(node)) {

@@ -91,7 +91,9 @@ function applyEnv(tree: Record<string, unknown>, env: Env, problems: string[]): 
 const SECRET_PATHS = /(secret|token|password|apikey|key)$/i;
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('');
+  const path = issue.path
+    .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+    .join('');
   const where = path.replace(/^\./, '') || '(top level)';
   if (issue.code === 'unrecognized_keys') {
     return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against docs/configuration.md`;
@@ -99,8 +101,13 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_union' && 'discriminator' in issue) {
     return `${where}: unknown target type; use one of file, syslog, http, splunk-hec, elasticsearch, rapid7`;
   }
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+    return `${where}: required, but missing (expected ${issue.expected})`;
+  }
   // Never echo a secret's value back in an error message.
-  const message = SECRET_PATHS.test(where) ? issue.message.replace(/received .*/i, 'received a value') : issue.message;
+  const message = SECRET_PATHS.test(where)
+    ? issue.message.replace(/received .*/i, 'received a value')
+    : issue.message;
   return `${where}: ${message}`;
 }
 

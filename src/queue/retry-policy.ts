@@ -11,14 +11,22 @@ export const BACKOFF_TYPE = 'full-jitter';
  * Full jitter ("Exponential Backoff And Jitter", AWS Architecture Blog, 2015): wait a uniform random time in
  * [0, min(cap, base * 2^(n-1))], which spreads retries of many jobs instead of synchronising them on a recovering peer.
  */
-export function fullJitterDelay(attemptsMade: number, policy: RetryConfig, random: () => number = Math.random): number {
+export function fullJitterDelay(
+  attemptsMade: number,
+  policy: RetryConfig,
+  random: () => number = Math.random,
+): number {
   const exponent = Math.min(Math.max(attemptsMade - 1, 0), 40);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent);
   return Math.floor(random() * ceiling);
 }
 
 /** True when the job was first queued longer ago than the policy lets it retry. */
-export function retryAgeExceeded(job: Pick<MinimalJob, 'timestamp'>, policy: RetryConfig, now: number): boolean {
+export function retryAgeExceeded(
+  job: Pick<MinimalJob, 'timestamp'>,
+  policy: RetryConfig,
+  now: number,
+): boolean {
   return now - job.timestamp > policy.maxRetryAgeSeconds * 1000;
 }
 

@@ -2,13 +2,19 @@
 
 export const RECEIVER_ERRORS = {
   missing_signature: { status: 401, message: 'X-Hub-Signature header is missing' },
-  invalid_signature: { status: 401, message: 'X-Hub-Signature does not match the body for any configured secret' },
+  invalid_signature: {
+    status: 401,
+    message: 'X-Hub-Signature does not match the body for any configured secret',
+  },
   missing_event: { status: 400, message: 'X-Snyk-Event header is missing' },
   invalid_json: { status: 400, message: 'the body is not a JSON object' },
   body_too_large: { status: 413, message: 'the body is larger than receiver.maxBodyBytes' },
   body_read_failed: { status: 400, message: 'the body could not be read' },
   request_timeout: { status: 408, message: 'the body did not arrive in time' },
-  unsupported_encoding: { status: 415, message: 'Content-Encoding is not supported: send the body uncompressed' },
+  unsupported_encoding: {
+    status: 415,
+    message: 'Content-Encoding is not supported: send the body uncompressed',
+  },
   queue_unavailable: { status: 503, message: 'the queue is unavailable; retry later' },
   not_found: { status: 404, message: 'no such route' },
   method_not_allowed: { status: 405, message: 'method not allowed' },

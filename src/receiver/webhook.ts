@@ -51,7 +51,9 @@ export function createWebhookHandler(deps: WebhookDeps) {
     const transportHeader = header(ctx, 'X-Snyk-Transport-ID');
     // The transport id is unsigned: keep it in records only when it looks like an id, else mint one.
     const transportId =
-      transportHeader !== undefined && SAFE_TRANSPORT_ID.test(transportHeader) ? transportHeader : randomUUID();
+      transportHeader !== undefined && SAFE_TRANSPORT_ID.test(transportHeader)
+        ? transportHeader
+        : randomUUID();
     const log = deps.logger.child({ transportId, event: event.slice(0, 64) });
 
     if (event.startsWith('ping/')) {

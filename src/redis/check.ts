@@ -34,13 +34,17 @@ export async function inspectRedis(client: Redis): Promise<RedisHealthReport> {
 
 export function warnAboutRedis(report: RedisHealthReport, logger: Logger): void {
   if (report.maxmemoryPolicy === undefined) {
-    logger.warn('Could not read maxmemory-policy (CONFIG is disabled); make sure it is "noeviction" or jobs can be evicted.');
+    logger.warn(
+      'Could not read maxmemory-policy (CONFIG is disabled); make sure it is "noeviction" or jobs can be evicted.',
+    );
   } else if (report.maxmemoryPolicy !== 'noeviction') {
     logger.warn(
       `Redis maxmemory-policy is "${report.maxmemoryPolicy}": under memory pressure Redis will delete queued jobs. Set it to "noeviction".`,
     );
   }
   if (report.aofEnabled === false && report.rdbSaveConfigured === false) {
-    logger.warn('Redis persistence is off (no AOF, no RDB): a Redis restart loses every queued record. Set "appendonly yes".');
+    logger.warn(
+      'Redis persistence is off (no AOF, no RDB): a Redis restart loses every queued record. Set "appendonly yes".',
+    );
   }
 }

@@ -55,9 +55,16 @@ async function stopStaleServer(pidFile: string, logger: Logger): Promise<void> {
   while (Date.now() < until && isRunningRedis(pid)) await new Promise((r) => setTimeout(r, 50));
 }
 
-async function waitUntilReady(port: number, password: string, child: ChildProcess, logFile: string): Promise<void> {
+async function waitUntilReady(
+  port: number,
+  password: string,
+  child: ChildProcess,
+  logFile: string,
+  spawnFailed: () => boolean,
+): Promise<void> {
   const until = Date.now() + 15_000;
   while (Date.now() < until) {
+    if (spawnFailed()) return;
     if (child.exitCode !== null) break;
     const client = new Redis({
       host: '127.0.0.1',
@@ -88,7 +95,10 @@ async function waitUntilReady(port: number, password: string, child: ChildProces
     // no log yet
   }
   child.kill('SIGKILL');
-  throw new StartupError('redis_unavailable', `the embedded redis-server did not start; its log says: ${tail}`);
+  throw new StartupError(
+    'redis_unavailable',
+    `the embedded redis-server did not start; its log says: ${tail}`,
+  );
 }
 
 export async function startEmbeddedRedis(dataDir: string, logger: Logger): Promise<EmbeddedRedis> {
@@ -124,12 +134,14 @@ export async function startEmbeddedRedis(dataDir: string, logger: Logger): Promi
   );
 
   const child = spawn('redis-server', [conf], { stdio: 'ignore' });
+  let failed = false;
   const spawnError = new Promise<never>((_, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) => {
+      failed = true;
       reject(error.code === 'ENOENT' ? new StartupError('redis_server_missing', INSTALL_HINT) : error);
     });
   });
-  await Promise.race([waitUntilReady(port, password, child, logFile), spawnError]);
+  await Promise.race([waitUntilReady(port, password, child, logFile, () => failed), spawnError]);
   logger.info('Embedded redis-server started.', { port, dataDir: dir });
 
   return {

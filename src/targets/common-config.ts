@@ -39,7 +39,10 @@ export const TARGET_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const commonTargetFields = {
   name: z
     .string()
-    .regex(TARGET_NAME_PATTERN, 'use 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit'),
+    .regex(
+      TARGET_NAME_PATTERN,
+      'use 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit',
+    ),
   filter: filterSchema.default({}),
   /** Delivery jobs this process sends to the target at once. */
   concurrency: z.number().int().min(1).max(256).default(4),

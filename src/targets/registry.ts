@@ -8,7 +8,9 @@ export interface TargetDeps {
   logger: Logger;
 }
 
-type Builders = { [K in TargetConfig['type']]: (config: Extract<TargetConfig, { type: K }>, deps: TargetDeps) => Target };
+type Builders = {
+  [K in TargetConfig['type']]: (config: Extract<TargetConfig, { type: K }>, deps: TargetDeps) => Target;
+};
 
 const builders: Builders = {
   file: buildFileTarget,

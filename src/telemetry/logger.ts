@@ -18,7 +18,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const scrub = winston.format((info) => {
     for (const key of Object.keys(info)) {
       if (key === 'level') continue;
-      info[key] = registry.redact(info[key]);
+      info[key] = registry.redactField(key, info[key]);
     }
     return info;
   });

@@ -19,6 +19,11 @@ export class SecretRegistry {
     return out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@/\s]+@/gi, `$1${MASK}@`);
   }
 
+  /** Redacts one named field: secret-named string fields are masked whole. */
+  redactField(key: string, value: unknown): unknown {
+    return SECRET_KEY.test(key) && typeof value === 'string' ? MASK : this.redact(value);
+  }
+
   redact(value: unknown, depth = 0): unknown {
     if (typeof value === 'string') return this.scrub(value);
     if (depth > 6 || value === null || typeof value !== 'object') return value;

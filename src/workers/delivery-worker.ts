@@ -28,13 +28,24 @@ const UNLIMITED = { max: 1_000_000_000, duration: 1000 };
 export function createDeliveryWorker(options: DeliveryWorkerOptions) {
   const { config, target, retry, counters } = options;
   const queueName = targetQueueName(config.name);
-  const queue = new Queue<DeliveryJobData>(queueName, { connection: options.connection, prefix: options.prefix });
+  const queue = new Queue<DeliveryJobData>(queueName, {
+    connection: options.connection,
+    prefix: options.prefix,
+  });
   queue.on('error', () => undefined);
   const shutdown = new AbortController();
 
-  async function process(job: Job<DeliveryJobData>, _token?: string, jobSignal?: AbortSignal): Promise<number> {
+  async function process(
+    job: Job<DeliveryJobData>,
+    _token?: string,
+    jobSignal?: AbortSignal,
+  ): Promise<number> {
     const data = job.data;
-    const log = options.logger.child({ transportId: data.transportId, deliveryId: data.deliveryId, target: config.name });
+    const log = options.logger.child({
+      transportId: data.transportId,
+      deliveryId: data.deliveryId,
+      target: config.name,
+    });
     // Retry-After pauses do not count attempts, so the age limit is checked here too.
     if (job.attemptsStarted > 1 && retryAgeExceeded(job, retry, Date.now())) {
       throw new UnrecoverableError(`retry age exceeded: still failing after ${retry.maxRetryAgeSeconds} s`);
@@ -55,7 +66,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     };
     const started = performance.now();
     try {
-      await target.send({ deliveryId: data.deliveryId, transportId: data.transportId, records: remaining }, context);
+      await target.send(
+        { deliveryId: data.deliveryId, transportId: data.transportId, records: remaining },
+        context,
+      );
     } catch (error) {
       const decision = decideFailure(error);
       const fields = { reason: decision.error.message, attempt: job.attemptsMade + 1 };
@@ -82,10 +96,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: config.concurrency,
-    limiter: config.rateLimit ? { max: config.rateLimit.max, duration: config.rateLimit.durationMs } : UNLIMITED,
+    limiter: config.rateLimit
+      ? { max: config.rateLimit.max, duration: config.rateLimit.durationMs }
+      : UNLIMITED,
     settings: { backoffStrategy: backoffStrategy(retry) },
   });
-  worker.on('error', (error) => options.logger.warn('Delivery worker error.', { target: config.name, error: error.message }));
+  worker.on('error', (error) =>
+    options.logger.warn('Delivery worker error.', { target: config.name, error: error.message }),
+  );
 
   return {
     worker,

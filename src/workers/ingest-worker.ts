@@ -21,7 +21,11 @@ export interface IngestWorkerOptions {
 }
 
 /** Pure: the delivery jobs one ingest job produces, one per enabled target with at least one record. */
-export function fanOut(data: IngestJobData, deliveryId: string, targets: readonly TargetConfig[]): DeliveryJobData[] {
+export function fanOut(
+  data: IngestJobData,
+  deliveryId: string,
+  targets: readonly TargetConfig[],
+): DeliveryJobData[] {
   let payload: unknown;
   try {
     payload = JSON.parse(data.body);
@@ -52,7 +56,13 @@ export function fanOut(data: IngestJobData, deliveryId: string, targets: readonl
       });
     }
     if (encoded.length === 0) continue;
-    jobs.push({ target: target.name, deliveryId, transportId: data.transportId, records: encoded, deliveredCount: 0 });
+    jobs.push({
+      target: target.name,
+      deliveryId,
+      transportId: data.transportId,
+      records: encoded,
+      deliveredCount: 0,
+    });
   }
   return jobs;
 }
@@ -102,7 +112,12 @@ export function createIngestWorker(options: IngestWorkerOptions) {
   });
   worker.on('error', (error) => options.logger.warn('Ingest worker error.', { error: error.message }));
   worker.on('failed', (job, error) => {
-    if (job) options.logger.warn('Ingest job failed.', { transportId: job.data.transportId, deliveryId: job.id, reason: error.message });
+    if (job)
+      options.logger.warn('Ingest job failed.', {
+        transportId: job.data.transportId,
+        deliveryId: job.id,
+        reason: error.message,
+      });
   });
 
   return {

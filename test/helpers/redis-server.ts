@@ -20,7 +20,13 @@ export interface TestRedis {
 async function waitForPing(port: number, deadlineMs: number): Promise<void> {
   const until = Date.now() + deadlineMs;
   while (Date.now() < until) {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -44,14 +50,22 @@ export async function startTestRedis(): Promise<TestRedis> {
     child = spawn(
       'redis-server',
       [
-        '--port', String(port),
-        '--bind', '127.0.0.1',
-        '--dir', dir,
-        '--appendonly', 'yes',
-        '--appendfsync', 'everysec',
-        '--save', '',
-        '--maxmemory-policy', 'noeviction',
-        '--protected-mode', 'yes',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+        '--save',
+        '',
+        '--maxmemory-policy',
+        'noeviction',
+        '--protected-mode',
+        'yes',
       ],
       { stdio: 'ignore' },
     );

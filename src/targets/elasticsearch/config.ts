@@ -1,0 +1,55 @@
+// Configuration of the Elasticsearch target: _bulk `create` of ECS or JSON documents into an index or data stream.
+import { z } from 'zod';
+import { commonTargetFields, tlsSchema } from '../common-config.js';
+import { batchSchema, checkTlsMatchesUrl, httpUrlSchema, timeoutMsSchema } from '../shared/http-config.js';
+
+/** Elasticsearch index-name rules (create index API): lower case, no \ / * ? " < > | space , #, not starting with - _ +. */
+const indexNameSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((name) => name === name.toLowerCase(), { message: 'index must be lower case' })
+  .refine((name) => !/[\\/*?"<>| ,#:]/.test(name), {
+    message: 'index must not contain \\ / * ? " < > | space , # or :',
+  })
+  .refine((name) => !/^[-_+]/.test(name) && name !== '.' && name !== '..', {
+    message: 'index must not start with -, _ or + and cannot be . or ..',
+  });
+
+export const elasticsearchTargetSchema = z
+  .strictObject({
+    ...commonTargetFields,
+    type: z.literal('elasticsearch'),
+    /** Elasticsearch stores JSON documents: ecs (default) or json. */
+    format: z
+      .enum(['ecs', 'json'], {
+        error:
+          'elasticsearch stores JSON documents: format must be ecs or json (cef and leef are text lines; use syslog or http)',
+      })
+      .default('ecs'),
+    /** The cluster URL, e.g. https://es.example:9200 (a path prefix behind a proxy is kept). */
+    url: httpUrlSchema('url'),
+    /** An index, alias or data stream name; data streams need `@timestamp` (ecs has it) and accept only `create`. */
+    index: indexNameSchema,
+    /** Base64 API key as Kibana shows it ("encoded"); sent as `Authorization: ApiKey <key>`, never logged. */
+    apiKey: z.string().min(1).optional(),
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    timeoutMs: timeoutMsSchema,
+    batch: batchSchema({ maxEvents: 500, maxBytes: 5 * 1_048_576, maxWaitMs: 0 }),
+    tls: tlsSchema.optional(),
+  })
+  .superRefine((config, ctx) => {
+    checkTlsMatchesUrl(config, ctx);
+    if (config.apiKey !== undefined && (config.username !== undefined || config.password !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'use either apiKey or username + password, not both',
+        path: ['apiKey'],
+      });
+    }
+    if ((config.username === undefined) !== (config.password === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'username and password go together', path: ['username'] });
+    }
+  });
+export type ElasticsearchTargetConfig = z.infer<typeof elasticsearchTargetSchema>;

@@ -1,0 +1,65 @@
+// The generic HTTP target: batches records into NDJSON or JSON-array requests over a keep-alive agent.
+import type { HttpTargetConfig } from './config.js';
+import type { TargetDeps } from '../registry.js';
+import type { Target } from '../types.js';
+import { createBatcher, type BatchItem } from '../shared/batcher.js';
+import { compileRetryOn } from '../shared/classify-http.js';
+import { createHttpAgent, describeUrl, httpRequest } from '../shared/http-request.js';
+import { classifyCollectorResponse } from './classify.js';
+import { contentTypeFor, encodeHttpPiece, httpPieceBytes, joinHttpPieces } from './encode.js';
+
+export function buildHttpTarget(config: HttpTargetConfig, deps: TargetDeps): Target {
+  const url = new URL(config.url);
+  const what = `http target ${config.name} (${describeUrl(url)})`;
+  const agent = createHttpAgent(url, config.tls, Math.max(config.concurrency, 1));
+  const retryOn = compileRetryOn(config.retryOn);
+  const encoding = config.encoding;
+  // Configured headers win over the defaults, except the framing headers that config validation refuses.
+  const headers: Record<string, string> = {
+    'content-type': contentTypeFor(encoding),
+    'user-agent': 'snyk-siem-forwarder',
+    ...config.headers,
+  };
+  if (config.tls?.rejectUnauthorized === false) {
+    deps.logger.warn('TLS certificate verification is off for this target', { target: config.name });
+  }
+
+  const batcher = createBatcher({
+    ...config.batch,
+    what,
+    async flush(items, signal) {
+      const response = await httpRequest({
+        url,
+        agent,
+        method: config.method,
+        headers,
+        body: joinHttpPieces(
+          items.map((item) => item.piece),
+          encoding,
+        ),
+        gzip: config.gzip,
+        timeoutMs: config.timeoutMs,
+        signal,
+      });
+      const error = classifyCollectorResponse(response, retryOn, what);
+      if (error) throw error;
+      return undefined;
+    },
+  });
+
+  return {
+    name: config.name,
+    type: 'http',
+    async send(batch, context) {
+      const items: BatchItem[] = batch.records.map((record) => {
+        const piece = encodeHttpPiece(record, encoding);
+        return { id: record.id, piece, bytes: httpPieceBytes(piece, encoding) };
+      });
+      await batcher.send(items, context);
+    },
+    async close() {
+      await batcher.close();
+      agent.destroy();
+    },
+  };
+}

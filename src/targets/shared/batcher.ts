@@ -1,0 +1,324 @@
+// Splits delivery jobs into requests (maxEvents / maxBytes), optionally merges concurrent jobs (maxWaitMs), checkpoints.
+//
+// Exports:
+//   createBatcher(options) → Batcher      one per target instance
+//   Batcher.send(items, context)          resolves when every item of this job is delivered; checkpoints delivered ids
+//                                         after each request; throws the job's own DeliveryError otherwise
+//   Batcher.close()                       fails queued items with a retryable 'target_closed', aborts requests in flight
+//   BatchItem, FlushOutcome, FlushFn      the item (id + encoded piece) and the request function a target provides
+//
+// Outcome of one job, from its items' results:
+//   a request failed as a whole     → that DeliveryError (its remaining items are not sent: back off)
+//   some items failed retryably     → retryable 'partial_failure' (rateLimited when an item error carried a wait)
+//   only permanent item rejections  → permanent 'record_rejected' naming ids and reasons
+//   otherwise                       → resolves
+// Delivered items and permanently rejected items are checkpointed (SendContext.checkpoint) as soon as their request
+// settles, so the job's retry carries only what can still succeed and never resends what the peer confirmed.
+import { DeliveryError, permanent, rateLimited, retryable } from '../../errors.js';
+import type { SendContext } from '../types.js';
+import { classifyRequestError } from './classify-http.js';
+
+export interface BatchItem {
+  id: string;
+  /** The record as it goes into the request body (an NDJSON line, an HEC envelope, a bulk action + source pair). */
+  piece: string;
+  /** Bytes the piece adds to the request body. */
+  bytes: number;
+}
+
+export interface FlushOutcome {
+  /** Items the peer refused for good (e.g. an Elasticsearch mapping error): id → reason. */
+  rejected?: ReadonlyMap<string, string>;
+  /** Items the peer could not take now (e.g. Elasticsearch item 429): id → error. */
+  failed?: ReadonlyMap<string, DeliveryError>;
+}
+
+/** Sends one request with these items. Throws a DeliveryError when the request failed as a whole. */
+export type FlushFn = (items: readonly BatchItem[], signal: AbortSignal) => Promise<FlushOutcome | undefined>;
+
+export interface BatcherOptions {
+  maxEvents: number;
+  maxBytes: number;
+  /** 0 = each job sends its own requests, one after another; > 0 = merge concurrent jobs for up to this long. */
+  maxWaitMs: number;
+  flush: FlushFn;
+  /** Names the target in messages. */
+  what: string;
+}
+
+export interface Batcher {
+  send(items: readonly BatchItem[], context: SendContext): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Cuts items into consecutive chunks within the limits; an item larger than maxBytes travels alone. */
+export function chunkItems(items: readonly BatchItem[], maxEvents: number, maxBytes: number): BatchItem[][] {
+  const chunks: BatchItem[][] = [];
+  let current: BatchItem[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    if (current.length > 0 && (current.length >= maxEvents || bytes + item.bytes > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** What one job has learnt so far. */
+class JobState {
+  readonly rejected = new Map<string, string>();
+  readonly failed = new Map<string, DeliveryError>();
+  requestError: DeliveryError | undefined;
+  private checkpoints: Promise<void> = Promise.resolve();
+
+  constructor(private readonly context: SendContext) {}
+
+  /** Records one request's results for this job's items and checkpoints what must not be resent. */
+  record(items: readonly BatchItem[], outcome: FlushOutcome | undefined): void {
+    const done: string[] = [];
+    for (const item of items) {
+      const failure = outcome?.failed?.get(item.id);
+      const reason = outcome?.rejected?.get(item.id);
+      if (failure) this.failed.set(item.id, failure);
+      else if (reason !== undefined) {
+        this.rejected.set(item.id, reason);
+        done.push(item.id);
+      } else done.push(item.id);
+    }
+    if (done.length > 0) {
+      const context = this.context;
+      this.checkpoints = this.checkpoints.then(() =>
+        context.checkpoint(done).catch((error: unknown) => {
+          // The records are delivered; a lost checkpoint only means a retry may resend them (at-least-once).
+          context.logger.warn('checkpoint failed; a retry may resend delivered records', {
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }),
+      );
+    }
+  }
+
+  get mustStop(): boolean {
+    return this.requestError !== undefined || this.failed.size > 0;
+  }
+
+  async settle(what: string): Promise<void> {
+    await this.checkpoints;
+    if (this.requestError) throw this.requestError;
+    if (this.failed.size > 0) {
+      const waits = [...this.failed.values()].map((e) => e.retryAfterMs ?? 0);
+      const wait = Math.max(0, ...waits);
+      const message = `${what}: ${this.failed.size} record(s) not accepted yet${describeRejected(this.rejected)}`;
+      if (wait > 0) throw rateLimited(message, wait);
+      throw retryable('partial_failure', message);
+    }
+    if (this.rejected.size > 0) {
+      throw permanent(
+        'record_rejected',
+        `${what}: ${this.rejected.size} record(s) rejected: ${listReasons(this.rejected)}`,
+      );
+    }
+  }
+}
+
+function listReasons(rejected: ReadonlyMap<string, string>): string {
+  const shown = [...rejected].slice(0, 10).map(([id, reason]) => `${id} (${reason})`);
+  const more = rejected.size > 10 ? `, and ${rejected.size - 10} more` : '';
+  return shown.join(', ') + more;
+}
+
+function describeRejected(rejected: ReadonlyMap<string, string>): string {
+  return rejected.size === 0 ? '' : `; ${rejected.size} rejected for good: ${listReasons(rejected)}`;
+}
+
+function closedError(what: string): DeliveryError {
+  return retryable('target_closed', `${what}: target is closing`);
+}
+
+export function createBatcher(options: BatcherOptions): Batcher {
+  const { maxEvents, maxBytes, maxWaitMs, flush, what } = options;
+  const closing = new AbortController();
+  const inFlight = new Set<Promise<void>>();
+  let closed = false;
+
+  function track(promise: Promise<void>): Promise<void> {
+    inFlight.add(promise);
+    void promise.finally(() => inFlight.delete(promise));
+    return promise;
+  }
+
+  async function runFlush(
+    items: readonly BatchItem[],
+    signal: AbortSignal,
+  ): Promise<FlushOutcome | DeliveryError> {
+    try {
+      return (await flush(items, signal)) ?? {};
+    } catch (error) {
+      return classifyRequestError(error, what);
+    }
+  }
+
+  // ---- maxWaitMs = 0: each job sends its own chunks, one after another. ----
+  async function sendSequential(items: readonly BatchItem[], context: SendContext): Promise<void> {
+    const job = new JobState(context);
+    const signal = AbortSignal.any([context.signal, closing.signal]);
+    for (const chunk of chunkItems(items, maxEvents, maxBytes)) {
+      if (signal.aborted) {
+        job.requestError = closing.signal.aborted
+          ? closedError(what)
+          : retryable('target_closed', `${what}: send aborted`);
+        break;
+      }
+      const work = runFlush(chunk, signal);
+      void track(work.then(() => undefined));
+      const result = await work;
+      if (result instanceof DeliveryError) job.requestError = result;
+      else job.record(chunk, result);
+      if (job.mustStop) break;
+    }
+    await job.settle(what);
+  }
+
+  // ---- maxWaitMs > 0: concurrent jobs share a queue; a request carries items of several jobs (group commit). ----
+  interface Owner {
+    job: JobState;
+    pending: number;
+    wake: () => void;
+  }
+  interface Entry {
+    item: BatchItem;
+    owner: Owner;
+  }
+  let queue: Entry[] = [];
+  let queuedBytes = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  function settleEntries(owner: Owner, count: number): void {
+    owner.pending -= count;
+    if (owner.pending <= 0) owner.wake();
+  }
+
+  /** Removes a job's queued items (its request failed, it was aborted, or the target closes). */
+  function withdraw(owner: Owner): void {
+    let removed = 0;
+    queue = queue.filter((entry) => {
+      if (entry.owner !== owner) return true;
+      removed += 1;
+      queuedBytes -= entry.item.bytes;
+      return false;
+    });
+    if (removed > 0) settleEntries(owner, removed);
+  }
+
+  function takeChunk(): Entry[] {
+    const chunk: Entry[] = [];
+    let bytes = 0;
+    while (queue.length > 0 && chunk.length < maxEvents) {
+      const next = queue[0];
+      if (!next || (chunk.length > 0 && bytes + next.item.bytes > maxBytes)) break;
+      queue.shift();
+      queuedBytes -= next.item.bytes;
+      bytes += next.item.bytes;
+      chunk.push(next);
+    }
+    return chunk;
+  }
+
+  /** Merged-mode requests in flight; while one is, new items wait (group commit) for at most maxWaitMs. */
+  let mergedInFlight = 0;
+
+  function dispatch(chunk: Entry[]): void {
+    const items = chunk.map((entry) => entry.item);
+    mergedInFlight += 1;
+    void track(
+      runFlush(items, closing.signal).then((result) => {
+        mergedInFlight -= 1;
+        const byOwner = new Map<Owner, BatchItem[]>();
+        for (const entry of chunk) {
+          const list = byOwner.get(entry.owner);
+          if (list) list.push(entry.item);
+          else byOwner.set(entry.owner, [entry.item]);
+        }
+        for (const [owner, ownItems] of byOwner) {
+          if (result instanceof DeliveryError) owner.job.requestError ??= result;
+          else owner.job.record(ownItems, result);
+          if (owner.job.mustStop) withdraw(owner);
+          settleEntries(owner, ownItems.length);
+        }
+        pump();
+      }),
+    );
+  }
+
+  /**
+   * Decides what leaves the queue now: full requests always; the rest at once when no merged request is in flight
+   * (an idle target adds no latency), otherwise when a request completes or maxWaitMs after the oldest waiting item
+   * arrived, whichever comes first. Records that arrive while a request is out are thus sent together.
+   */
+  function pump(): void {
+    if (closed) return;
+    while (queue.length >= maxEvents || queuedBytes >= maxBytes) dispatch(takeChunk());
+    if (queue.length > 0 && mergedInFlight === 0) dispatch(takeChunk());
+    if (queue.length === 0) {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    } else if (timer === undefined) {
+      timer = setTimeout(flushAll, maxWaitMs);
+    }
+  }
+
+  function flushAll(): void {
+    timer = undefined;
+    while (queue.length > 0) dispatch(takeChunk());
+  }
+
+  async function sendMerged(items: readonly BatchItem[], context: SendContext): Promise<void> {
+    const job = new JobState(context);
+    let wake!: () => void;
+    const done = new Promise<void>((resolve) => (wake = resolve));
+    const owner: Owner = { job, pending: items.length, wake };
+    for (const item of items) {
+      queue.push({ item, owner });
+      queuedBytes += item.bytes;
+    }
+    const onAbort = (): void => {
+      job.requestError ??= retryable('target_closed', `${what}: send aborted`);
+      withdraw(owner);
+    };
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    // Defer to the end of this tick so that jobs started together share the first request.
+    queueMicrotask(pump);
+    try {
+      await done;
+    } finally {
+      context.signal.removeEventListener('abort', onAbort);
+    }
+    await job.settle(what);
+  }
+
+  return {
+    async send(items, context) {
+      if (closed) throw closedError(what);
+      if (items.length === 0) return;
+      if (context.signal.aborted) throw retryable('target_closed', `${what}: send aborted`);
+      return maxWaitMs > 0 ? sendMerged(items, context) : sendSequential(items, context);
+    },
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      const owners = new Set(queue.map((entry) => entry.owner));
+      for (const owner of owners) {
+        owner.job.requestError ??= closedError(what);
+        withdraw(owner);
+      }
+      closing.abort(new Error('target closed'));
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

@@ -1,0 +1,40 @@
+// Configuration of the Splunk HTTP Event Collector target, with optional indexer acknowledgement.
+import { z } from 'zod';
+import { commonTargetFields, FORMATS, tlsSchema } from '../common-config.js';
+import { batchSchema, checkTlsMatchesUrl, httpUrlSchema, timeoutMsSchema } from '../shared/http-config.js';
+
+const ackSchema = z
+  .strictObject({
+    /** Wait for Splunk's indexer acknowledgement ("About HEC Indexer Acknowledgment"); the token needs useACK. */
+    enabled: z.boolean().default(false),
+    /** Pause between two polls of /services/collector/ack. */
+    pollIntervalMs: z.number().int().min(10).max(60_000).default(1_000),
+    /** Give up waiting after this long; the job is retried and the events are sent again (duplicates possible). */
+    timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
+  })
+  .prefault({});
+
+const metaField = z.string().min(1).max(1024);
+
+export const splunkHecTargetSchema = z
+  .strictObject({
+    ...commonTargetFields,
+    type: z.literal('splunk-hec'),
+    format: z.enum(FORMATS).default('json'),
+    /** The HEC base URL, e.g. https://splunk.example:8088; events go to <url>/services/collector/event. */
+    url: httpUrlSchema('url').refine((value) => !/\/services\/collector/.test(value), {
+      message: 'give the HEC base URL (e.g. https://splunk.example:8088); /services/collector/event is added',
+    }),
+    /** The HEC token (a GUID); sent as `Authorization: Splunk <token>`, never logged. */
+    token: z.string().min(1, 'token is required (the HEC token GUID)'),
+    index: metaField.optional(),
+    source: metaField.optional(),
+    sourcetype: metaField.optional(),
+    host: metaField.optional(),
+    ack: ackSchema,
+    timeoutMs: timeoutMsSchema,
+    batch: batchSchema({ maxEvents: 500, maxBytes: 1_048_576, maxWaitMs: 0 }),
+    tls: tlsSchema.optional(),
+  })
+  .superRefine(checkTlsMatchesUrl);
+export type SplunkHecTargetConfig = z.infer<typeof splunkHecTargetSchema>;

@@ -1,0 +1,95 @@
+// Configuration of the syslog target: RFC 5424 or RFC 3164 records over UDP, TCP or TLS, written on node:net/tls/dgram.
+import { z } from 'zod';
+import { commonTargetFields, FORMATS, tlsSchema } from '../common-config.js';
+import { FACILITIES, isSdName, type FacilityName } from './encode.js';
+
+const FACILITY_NAMES = Object.keys(FACILITIES) as [FacilityName, ...FacilityName[]];
+
+/** Largest UDP payload over IPv4 (65535 − 8 UDP − 20 IP header octets). */
+export const MAX_UDP_PAYLOAD = 65_507;
+
+/** Fields shared by the syslog target and Rapid7's syslog and token transports. */
+export const streamFields = {
+  /** Bounds the connect (TCP and TLS handshake) and each write until the kernel took it. */
+  timeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * After a batch reached the kernel, wait this long for a reset or close from the peer before the send succeeds;
+   * a reset in that window makes the job retry instead of losing the batch. 0 turns it off. See docs/targets/syslog.md.
+   */
+  settleMs: z.number().int().min(0).max(10_000).default(50),
+};
+
+export const syslogTargetSchema = z
+  .strictObject({
+    ...commonTargetFields,
+    type: z.literal('syslog'),
+    format: z.enum(FORMATS).default('cef'),
+    host: z.string().min(1, 'host is the collector name or IP address, e.g. siem.example.com'),
+    /** Default 6514 for tls (RFC 5425 §4.1), 514 for tcp and udp. */
+    port: z.number().int().min(1, 'port is 1-65535').max(65535, 'port is 1-65535').optional(),
+    /** tls is the default: RFC 5424 §5.1 recommends it, and records describe vulnerabilities. */
+    protocol: z.enum(['udp', 'tcp', 'tls']).default('tls'),
+    /** TCP and TLS only. Default octet-counting (RFC 6587 §3.4.1, RFC 5425 §4.3); lf for receivers that need it. */
+    framing: z.enum(['octet-counting', 'lf']).optional(),
+    rfc: z
+      .union([z.literal(5424), z.literal(3164)], { error: 'rfc is 5424 (IETF syslog) or 3164 (BSD syslog)' })
+      .default(5424),
+    /** APP-NAME (RFC 5424, at most 48 printable ASCII characters) or TAG (RFC 3164). */
+    appName: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,48}$/, 'appName is 1-48 printable ASCII characters without spaces')
+      .default('snyk-siem-forwarder'),
+    /** Facility name (local0 … local7, user, daemon, …) or code 0-23. */
+    facility: z
+      .union([z.enum(FACILITY_NAMES), z.number().int().min(0).max(23)], {
+        error: `facility is a code 0-23 or one of ${FACILITY_NAMES.join(', ')}`,
+      })
+      .default('local0'),
+    /** HOSTNAME override; default os.hostname(), read once when the target is built. */
+    hostname: z.string().min(1).optional(),
+    /**
+     * SD-ID of the element that carries the record id (`[forwarder@32473 id="…"]`), or false for "-". 32473 is the
+     * documentation enterprise number (RFC 5612); put your organisation's own PEN here if you have one.
+     */
+    structuredDataId: z
+      .union([
+        z
+          .string()
+          .refine(
+            isSdName,
+            'structuredDataId is 1-32 printable ASCII characters without "=", space, "]" or \'"\'',
+          ),
+        z.literal(false),
+      ])
+      .default('forwarder@32473'),
+    tls: tlsSchema.optional(),
+    /** UDP only: largest datagram (RFC 5426 §3.2: 2048 SHOULD be accepted). Default 2048, or 1024 with rfc 3164. */
+    maxMessageBytes: z.number().int().min(480).max(MAX_UDP_PAYLOAD).optional(),
+    /** UDP only: what to do with a longer message. reject (default) dead-letters it; truncate cuts the MSG. */
+    udpOversize: z.enum(['reject', 'truncate']).default('reject'),
+    ...streamFields,
+  })
+  .superRefine((config, ctx) => {
+    if (config.protocol === 'udp' && config.framing !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['framing'],
+        message: 'framing applies to tcp and tls; a UDP datagram is one message',
+      });
+    }
+    if (config.protocol !== 'tls' && config.tls !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message: 'tls options need protocol: tls (there is no plaintext fallback)',
+      });
+    }
+    if (config.protocol !== 'udp' && config.maxMessageBytes !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxMessageBytes'],
+        message: 'maxMessageBytes applies to protocol: udp only',
+      });
+    }
+  });
+export type SyslogTargetConfig = z.infer<typeof syslogTargetSchema>;
