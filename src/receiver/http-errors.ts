@@ -10,7 +10,6 @@ export const RECEIVER_ERRORS = {
   invalid_json: { status: 400, message: 'the body is not a JSON object' },
   body_too_large: { status: 413, message: 'the body is larger than receiver.maxBodyBytes' },
   body_read_failed: { status: 400, message: 'the body could not be read' },
-  request_timeout: { status: 408, message: 'the body did not arrive in time' },
   unsupported_encoding: {
     status: 415,
     message: 'Content-Encoding is not supported: send the body uncompressed',

@@ -93,6 +93,16 @@ describe('POST /webhooks/snyk', () => {
     expect(result).toBe(413);
   });
 
+  it('accepts a correctly signed body with invalid UTF-8 inside a string: the bytes are what was signed', async () => {
+    const body = Buffer.concat([
+      Buffer.from('{"org":{"name":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}}'),
+    ]);
+    const result = await postWebhook(forwarder.webhookUrl, body, { event: 'custom/v9' });
+    expect(result.status).toBe(202);
+  });
+
   it('answers 400 invalid_json for a correctly signed body that is not JSON', async () => {
     const result = await postWebhook(forwarder.webhookUrl, '{"project": ');
     expect(result.status).toBe(400);

@@ -1,0 +1,40 @@
+// Classifies Rapid7 webhook outcomes with the shared HTTP rules and scrubs the log token from every message.
+import { DeliveryError } from '../../errors.js';
+import { classifyHttpStatus, classifyRequestError } from '../shared/classify-http.js';
+import { responseExcerpt } from '../shared/http-body.js';
+import type { HttpResponse } from '../shared/http-request.js';
+import { redact } from './endpoint.js';
+
+/**
+ * 2xx → undefined (Rapid7 answers 204); 408, 429 and 5xx except 501 → retryable, as rateLimited when Retry-After
+ * (seconds or an HTTP date) is present; other 4xx → permanent. The shared rule (classify-http.ts) decides.
+ */
+export function classifyWebhookResponse(response: HttpResponse, what: string, token: string): DeliveryError | undefined {
+  const detail = responseExcerpt(response.body);
+  const error = classifyHttpStatus(response.status, response.headers, {
+    what,
+    detail: detail === undefined ? undefined : redact(detail, token),
+  });
+  return error === undefined ? undefined : scrub(error, token);
+}
+
+/** Network, TLS, timeout and abort failures → retryable DeliveryError without the token. */
+export function classifyWebhookFailure(error: unknown, what: string, token: string): DeliveryError {
+  return scrub(classifyRequestError(error, what), token);
+}
+
+/**
+ * Returns the error with the token removed from its message. The cause is dropped when its message names the token
+ * (Node network errors carry host and port, not the path, so this is a safety net).
+ */
+export function scrub(error: DeliveryError, token: string | undefined): DeliveryError {
+  if (!token) return error;
+  const causeText = error.cause instanceof Error ? error.cause.message : String(error.cause ?? '');
+  if (!error.message.includes(token) && !causeText.includes(token)) return error;
+  return new DeliveryError(redact(error.message, token), {
+    code: error.code,
+    retryable: error.retryable,
+    retryAfterMs: error.retryAfterMs,
+    cause: causeText.includes(token) ? undefined : error.cause,
+  });
+}
