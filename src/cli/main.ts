@@ -11,6 +11,8 @@ Commands:
   start         Run the forwarder (receiver and workers)
   validate      Check the configuration and build every target without sending
   send-sample   Post a signed sample Snyk webhook to a running receiver
+  dlq           List, show, replay or purge dead letters
+  targets test  Send one synthetic finding to each target and report OK or the failure
 
 Run "snyk-siem-forwarder <command> --help" for a command's options.
 `;
@@ -20,6 +22,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   start: async (argv) => (await import('./start.js')).runStart(argv),
   validate: async (argv) => (await import('./validate.js')).runValidate(argv),
   'send-sample': async (argv) => (await import('./send-sample.js')).runSendSample(argv),
+  dlq: async (argv) => (await import('./dlq.js')).runDlq(argv),
+  targets: async (argv) => (await import('./targets-test.js')).runTargets(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -17,6 +17,8 @@ export interface DeliveryJobData extends DeliveryBatch {
   target: string;
   /** Records already confirmed by the peer before a retry; kept for inspection. */
   deliveredCount: number;
+  /** Set by `dlq replay` (epoch ms): the retry-age limit counts from here. */
+  replayedAt?: number;
 }
 
 export const INGEST_JOB = 'snyk-delivery';

@@ -21,13 +21,18 @@ export function fullJitterDelay(
   return Math.floor(random() * ceiling);
 }
 
-/** True when the job was first queued longer ago than the policy lets it retry. */
+/**
+ * True when the job was queued (or replayed from the dead-letter queue) longer ago than the policy lets it retry.
+ * A replay stamps `replayedAt` in the job data, which restarts the clock.
+ */
 export function retryAgeExceeded(
-  job: Pick<MinimalJob, 'timestamp'>,
+  job: Pick<MinimalJob, 'timestamp' | 'data'>,
   policy: RetryConfig,
   now: number,
 ): boolean {
-  return now - job.timestamp > policy.maxRetryAgeSeconds * 1000;
+  const replayedAt = (job.data as { replayedAt?: unknown } | undefined)?.replayedAt;
+  const since = Math.max(job.timestamp, typeof replayedAt === 'number' ? replayedAt : 0);
+  return now - since > policy.maxRetryAgeSeconds * 1000;
 }
 
 /** Worker `settings.backoffStrategy`: returns -1 (fail the job) once the age limit is passed. */

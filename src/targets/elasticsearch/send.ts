@@ -24,7 +24,7 @@ function authorization(config: ElasticsearchTargetConfig): Record<string, string
 export function buildElasticsearchTarget(config: ElasticsearchTargetConfig, deps: TargetDeps): Target {
   const base = new URL(config.url);
   const what = `elasticsearch target ${config.name} (${describeUrl(base)})`;
-  const agent = createHttpAgent(base, config.tls, Math.max(config.concurrency, 1));
+  const agent = createHttpAgent(base, config.tls, config.concurrency + 4);
   const bulkUrl = new URL(base.href);
   bulkUrl.pathname = `${bulkUrl.pathname.replace(/\/+$/, '')}/_bulk`;
   bulkUrl.searchParams.set('filter_path', BULK_FILTER_PATH);
@@ -33,6 +33,7 @@ export function buildElasticsearchTarget(config: ElasticsearchTargetConfig, deps
     'user-agent': 'snyk-siem-forwarder',
     ...authorization(config),
   };
+  const secrets = [config.apiKey, config.password].filter((s): s is string => s !== undefined);
   if (config.tls?.rejectUnauthorized === false) {
     deps.logger.warn('TLS certificate verification is off for this target', { target: config.name });
   }
@@ -51,7 +52,9 @@ export function buildElasticsearchTarget(config: ElasticsearchTargetConfig, deps
         maxResponseBytes: MAX_BULK_RESPONSE_BYTES,
       });
       const detail =
-        response.status === 413 ? 'request too large; lower batch.maxBytes' : responseExcerpt(response.body);
+        response.status === 413
+          ? 'request too large; lower batch.maxBytes'
+          : responseExcerpt(response.body, secrets);
       const error = classifyHttpStatus(response.status, response.headers, { what, detail });
       if (error) throw error;
       const outcome = classifyBulkResponse(

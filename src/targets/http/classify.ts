@@ -8,10 +8,11 @@ export function classifyCollectorResponse(
   response: HttpResponse,
   retryOn: (status: number) => boolean,
   what: string,
+  secrets: readonly string[] = [],
 ): DeliveryError | undefined {
   return classifyHttpStatus(response.status, response.headers, {
     retryOn,
     what,
-    detail: responseExcerpt(response.body),
+    detail: responseExcerpt(response.body, secrets),
   });
 }

@@ -3,6 +3,7 @@ import type { HttpTargetConfig } from './config.js';
 import type { TargetDeps } from '../registry.js';
 import type { Target } from '../types.js';
 import { createBatcher, type BatchItem } from '../shared/batcher.js';
+import { secretHeaderValues } from '../shared/http-body.js';
 import { compileRetryOn } from '../shared/classify-http.js';
 import { createHttpAgent, describeUrl, httpRequest } from '../shared/http-request.js';
 import { classifyCollectorResponse } from './classify.js';
@@ -11,7 +12,7 @@ import { contentTypeFor, encodeHttpPiece, httpPieceBytes, joinHttpPieces } from 
 export function buildHttpTarget(config: HttpTargetConfig, deps: TargetDeps): Target {
   const url = new URL(config.url);
   const what = `http target ${config.name} (${describeUrl(url)})`;
-  const agent = createHttpAgent(url, config.tls, Math.max(config.concurrency, 1));
+  const agent = createHttpAgent(url, config.tls, config.concurrency + 4);
   const retryOn = compileRetryOn(config.retryOn);
   const encoding = config.encoding;
   // Configured headers win over the defaults, except the framing headers that config validation refuses.
@@ -20,6 +21,7 @@ export function buildHttpTarget(config: HttpTargetConfig, deps: TargetDeps): Tar
     'user-agent': 'snyk-siem-forwarder',
     ...config.headers,
   };
+  const secrets = secretHeaderValues(config.headers);
   if (config.tls?.rejectUnauthorized === false) {
     deps.logger.warn('TLS certificate verification is off for this target', { target: config.name });
   }
@@ -41,7 +43,7 @@ export function buildHttpTarget(config: HttpTargetConfig, deps: TargetDeps): Tar
         timeoutMs: config.timeoutMs,
         signal,
       });
-      const error = classifyCollectorResponse(response, retryOn, what);
+      const error = classifyCollectorResponse(response, retryOn, what, secrets);
       if (error) throw error;
       return undefined;
     },

@@ -9,7 +9,11 @@ import { redact } from './endpoint.js';
  * 2xx → undefined (Rapid7 answers 204); 408, 429 and 5xx except 501 → retryable, as rateLimited when Retry-After
  * (seconds or an HTTP date) is present; other 4xx → permanent. The shared rule (classify-http.ts) decides.
  */
-export function classifyWebhookResponse(response: HttpResponse, what: string, token: string): DeliveryError | undefined {
+export function classifyWebhookResponse(
+  response: HttpResponse,
+  what: string,
+  token: string,
+): DeliveryError | undefined {
   const detail = responseExcerpt(response.body);
   const error = classifyHttpStatus(response.status, response.headers, {
     what,

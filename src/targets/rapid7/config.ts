@@ -20,7 +20,9 @@ export const rapid7TargetSchema = z
      */
     transport: z.enum(['webhook', 'token-tls', 'syslog']).default('webhook'),
     region: z
-      .enum(RAPID7_REGIONS, { error: `region is one of ${RAPID7_REGIONS.join(', ')} (the first label of your IDR URL)` })
+      .enum(RAPID7_REGIONS, {
+        error: `region is one of ${RAPID7_REGIONS.join(', ')} (the first label of your IDR URL)`,
+      })
       .optional(),
     /** The log token (a UUID) from Log Search; a secret: it is never logged. Not used by the syslog transport. */
     token: z
@@ -40,14 +42,20 @@ export const rapid7TargetSchema = z
     /** syslog transport only. Default lf: the collector's listener splits records on newlines. */
     framing: z.enum(['octet-counting', 'lf']).optional(),
     facility: z.union([z.enum(FACILITY_NAMES), z.number().int().min(0).max(23)]).optional(),
-    appName: z.string().regex(/^[\x21-\x7e]{1,48}$/, 'appName is 1-48 printable ASCII characters').optional(),
+    appName: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,48}$/, 'appName is 1-48 printable ASCII characters')
+      .optional(),
     ...streamFields,
   })
   .superRefine((config, ctx) => {
-    const issue = (path: string, message: string): void => ctx.addIssue({ code: 'custom', path: [path], message });
+    const issue = (path: string, message: string): void =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
     if (config.transport === 'syslog') {
-      if (config.endpoint === undefined) issue('endpoint', 'the syslog transport needs endpoint: <collector host>:<port>');
-      if (config.token !== undefined) issue('token', 'the syslog transport does not use a token (the collector routes by port)');
+      if (config.endpoint === undefined)
+        issue('endpoint', 'the syslog transport needs endpoint: <collector host>:<port>');
+      if (config.token !== undefined)
+        issue('token', 'the syslog transport does not use a token (the collector routes by port)');
     } else {
       if (config.token === undefined) issue('token', `the ${config.transport} transport needs the log token`);
       if (config.region === undefined && config.endpoint === undefined) {
@@ -66,10 +74,16 @@ export const rapid7TargetSchema = z
           url = undefined;
         }
         if (!url || url.protocol !== 'https:' || url.username || url.password || url.search || url.hash) {
-          issue('endpoint', 'for the webhook transport, endpoint is a base https:// URL such as https://proxy.example:8443');
+          issue(
+            'endpoint',
+            'for the webhook transport, endpoint is a base https:// URL such as https://proxy.example:8443',
+          );
         }
       } else if (!parseHostPort(config.endpoint)) {
-        issue('endpoint', `for the ${config.transport} transport, endpoint is host:port, e.g. collector.example:6514`);
+        issue(
+          'endpoint',
+          `for the ${config.transport} transport, endpoint is host:port, e.g. collector.example:6514`,
+        );
       }
     }
   });

@@ -22,7 +22,9 @@ import { WebhookSender } from './webhook.js';
 
 export function buildRapid7Target(config: Rapid7TargetConfig, deps: TargetDeps): Target {
   if (config.tls?.rejectUnauthorized === false) {
-    deps.logger.warn(`rapid7 target ${config.name}: TLS certificate verification is OFF (tls.rejectUnauthorized: false)`);
+    deps.logger.warn(
+      `rapid7 target ${config.name}: TLS certificate verification is OFF (tls.rejectUnauthorized: false)`,
+    );
   }
   switch (config.transport) {
     case 'webhook':
@@ -36,12 +38,14 @@ export function buildRapid7Target(config: Rapid7TargetConfig, deps: TargetDeps):
 
 /** The schema guarantees a token for webhook and token-tls; this narrows it without a non-null assertion. */
 function requireToken(config: Rapid7TargetConfig): string {
-  if (config.token === undefined) throw new Error(`rapid7 target ${config.name}: token is required for ${config.transport}`);
+  if (config.token === undefined)
+    throw new Error(`rapid7 target ${config.name}: token is required for ${config.transport}`);
   return config.token;
 }
 
 function requireRegion(config: Rapid7TargetConfig): Rapid7Region {
-  if (config.region === undefined) throw new Error(`rapid7 target ${config.name}: region or endpoint is required`);
+  if (config.region === undefined)
+    throw new Error(`rapid7 target ${config.name}: region or endpoint is required`);
   return config.region;
 }
 

@@ -52,7 +52,9 @@ export class WebhookSender {
         else delivered.push(record.id);
       }
     };
-    const work = Promise.all(Array.from({ length: Math.min(WEBHOOK_PARALLELISM, batch.records.length) }, worker));
+    const work = Promise.all(
+      Array.from({ length: Math.min(WEBHOOK_PARALLELISM, batch.records.length) }, worker),
+    );
     this.inFlight.add(work);
     try {
       await work;
@@ -95,6 +97,7 @@ export class WebhookSender {
 /** Rate-limited beats retryable beats permanent: a permanent verdict needs every failure to be permanent. */
 function pickFailure(failures: readonly DeliveryError[]): DeliveryError {
   const limited = failures.filter((f) => f.retryAfterMs !== undefined);
-  if (limited.length > 0) return limited.reduce((a, b) => ((a.retryAfterMs ?? 0) >= (b.retryAfterMs ?? 0) ? a : b));
+  if (limited.length > 0)
+    return limited.reduce((a, b) => ((a.retryAfterMs ?? 0) >= (b.retryAfterMs ?? 0) ? a : b));
   return failures.find((f) => f.retryable) ?? (failures[0] as DeliveryError);
 }

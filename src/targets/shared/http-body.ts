@@ -1,4 +1,4 @@
-// Pure helpers for request bodies shared by the HTTP-based targets: a record as JSON text, and a safe response excerpt.
+// Pure helpers shared by the HTTP-based targets: a record as JSON text, secret header values, a safe response excerpt.
 import type { EncodedRecord } from '../types.js';
 
 /**
@@ -10,12 +10,36 @@ export function recordAsJson(record: EncodedRecord): string {
   return record.format === 'json' || record.format === 'ecs' ? record.body : JSON.stringify(record.body);
 }
 
-/** A short printable excerpt of a response body for error messages (control characters removed, 200 chars max). */
-export function responseExcerpt(body: string, max = 200): string | undefined {
+/** Values of headers that carry credentials (Authorization, *token*, *key*, *secret*, *auth*, cookies). */
+export function secretHeaderValues(headers: Readonly<Record<string, string>>): string[] {
+  const values: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (/auth|token|key|secret|cookie|password/i.test(name)) {
+      values.push(value);
+      // "Bearer abc" / "Splunk abc": the credential alone may be echoed too.
+      const credential = value.split(' ').slice(1).join(' ');
+      if (credential) values.push(credential);
+    }
+  }
+  return values;
+}
+
+/**
+ * A short printable excerpt of a response body for error messages: control characters removed, 200 chars max, and
+ * any configured secret (token, API key, header value) replaced, in case a proxy echoes the request back.
+ */
+export function responseExcerpt(
+  body: string,
+  secrets: readonly string[] = [],
+  max = 200,
+): string | undefined {
   let text = '';
   for (const ch of body.slice(0, max * 2)) {
     const code = ch.codePointAt(0) ?? 0;
     text += code < 0x20 || code === 0x7f ? ' ' : ch;
+  }
+  for (const secret of secrets) {
+    if (secret.length >= 4) text = text.split(secret).join('[redacted]');
   }
   text = text.trim();
   if (text === '') return undefined;

@@ -1,7 +1,8 @@
 // One HTTP(S) request with node:http: keep-alive agent per target, optional gzip, timeout, abort, capped response read.
 //
 // Exports:
-//   createHttpAgent(url, tls?, maxSockets?)  one keep-alive http.Agent or https.Agent per target, built once at start;
+//   createHttpAgent(url, tls?, maxSockets?)  one keep-alive http.Agent or https.Agent per target, built once at start
+//                                            (maxSockets: the target's concurrency plus headroom for ack polls);
 //                                            TLS options come from buildTlsOptions (shared/tls-options.ts)
 //   httpRequest(options) → HttpResponse      sends one request and reads up to maxResponseBytes of the answer;
 //                                            resolves for ANY status (classify with classify-http.ts) and rejects

@@ -15,6 +15,8 @@ export interface AckPollOptions {
   requestTimeoutMs: number;
   signal: AbortSignal;
   what: string;
+  /** Redacted from response excerpts. */
+  secrets: readonly string[];
 }
 
 /** Resolves after `ms`, or rejects when the signal fires; the timer never outlives the wait. */
@@ -60,7 +62,7 @@ export async function waitForAck(ackId: number, options: AckPollOptions): Promis
         timeoutMs: Math.max(100, Math.min(options.requestTimeoutMs, deadline - Date.now())),
         signal: options.signal,
       });
-      const error = classifyHecResponse(response, `${options.what} ack poll`);
+      const error = classifyHecResponse(response, `${options.what} ack poll`, options.secrets);
       if (error && !error.retryable) throw error;
       if (error) {
         lastProblem = error;

@@ -35,14 +35,20 @@ export function parseHecReply(body: string): HecReply | undefined {
 const defaultRetry = compileRetryOn();
 
 /** undefined = accepted; otherwise a DeliveryError (Retry-After honoured on retryable answers). */
-export function classifyHecResponse(response: HttpResponse, what: string): DeliveryError | undefined {
+export function classifyHecResponse(
+  response: HttpResponse,
+  what: string,
+  secrets: readonly string[] = [],
+): DeliveryError | undefined {
   const reply = parseHecReply(response.body);
   const code = reply?.code;
   if (response.status >= 200 && response.status <= 299 && (code === undefined || code === 0 || code === 17)) {
     return undefined;
   }
   const detail =
-    code !== undefined ? `HEC code ${code} (${reply?.text ?? 'no text'})` : responseExcerpt(response.body);
+    code !== undefined
+      ? `HEC code ${code} (${reply?.text ?? 'no text'})`
+      : responseExcerpt(response.body, secrets);
   const retry = code !== undefined ? HEC_RETRYABLE_CODES.has(code) : defaultRetry(response.status);
   // A 2xx with a non-zero code does not happen in Splunk; if a proxy invents one, classify it as a 400 would be.
   const status = response.status >= 200 && response.status <= 299 ? 400 : response.status;

@@ -20,7 +20,7 @@ function endpoint(base: URL, path: string, query?: Record<string, string>): URL 
 export function buildSplunkHecTarget(config: SplunkHecTargetConfig, deps: TargetDeps): Target {
   const base = new URL(config.url);
   const what = `splunk-hec target ${config.name} (${describeUrl(base)})`;
-  const agent = createHttpAgent(base, config.tls, Math.max(config.concurrency, 1));
+  const agent = createHttpAgent(base, config.tls, config.concurrency + 4);
   // One channel per target instance: Splunk tracks ackIds per channel, and a channel is cheap.
   const channel = randomUUID();
   const eventUrl = endpoint(base, '/services/collector/event');
@@ -54,7 +54,7 @@ export function buildSplunkHecTarget(config: SplunkHecTargetConfig, deps: Target
         timeoutMs: config.timeoutMs,
         signal,
       });
-      const error = classifyHecResponse(response, what);
+      const error = classifyHecResponse(response, what, [config.token]);
       if (error) throw error;
       if (!config.ack.enabled) return undefined;
       const ackId = parseHecReply(response.body)?.ackId;
@@ -80,6 +80,7 @@ export function buildSplunkHecTarget(config: SplunkHecTargetConfig, deps: Target
         requestTimeoutMs: config.timeoutMs,
         signal,
         what,
+        secrets: [config.token],
       });
       return undefined;
     },
