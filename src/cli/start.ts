@@ -31,7 +31,11 @@ export async function runStart(argv: string[]): Promise<number> {
   if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
 
   const { config, source } = loadConfig({ configFile: values.config });
-  const logger = createLogger({ level: config.log.level, format: config.log.format });
+  const logger = createLogger({
+    level: config.log.level,
+    format: config.log.format,
+    syslog: config.log.syslog,
+  });
   logger.info('Starting snyk-siem-forwarder.', {
     role,
     config: source ?? '(defaults and environment)',

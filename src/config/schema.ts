@@ -81,10 +81,25 @@ export const workersSchema = z.strictObject({
   keepCompleted: z.number().int().min(0).default(1000),
 });
 
+/**
+ * Optional copy of the daemon's own logs to a local syslog daemon (winston-syslog). This is for operating the
+ * forwarder, never for shipping records: records go through the syslog target (docs/targets/syslog.md says why).
+ */
+export const logSyslogSchema = z.strictObject({
+  protocol: z.enum(['udp4', 'tcp4', 'unix']).default('udp4'),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(1).max(65535).default(514),
+  /** Socket path for protocol unix, e.g. /dev/log. */
+  path: z.string().min(1).optional(),
+  appName: z.string().min(1).max(48).default('snyk-siem-forwarder'),
+  facility: z.string().min(1).default('daemon'),
+});
+
 export const logSchema = z.strictObject({
   level: z.enum(LOG_LEVELS).default('info'),
   /** json: one JSON object per line; text: readable lines; auto: text on a terminal, else json. */
   format: z.enum(['auto', 'json', 'text']).default('auto'),
+  syslog: logSyslogSchema.optional(),
 });
 
 export const configSchema = z.strictObject({

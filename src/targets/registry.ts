@@ -2,7 +2,12 @@
 import type { Logger } from 'winston';
 import type { TargetConfig } from './target-schema.js';
 import type { Target } from './types.js';
+import { buildElasticsearchTarget } from './elasticsearch/send.js';
 import { buildFileTarget } from './file/send.js';
+import { buildHttpTarget } from './http/send.js';
+import { buildRapid7Target } from './rapid7/send.js';
+import { buildSplunkHecTarget } from './splunk-hec/send.js';
+import { buildSyslogTarget } from './syslog/send.js';
 
 export interface TargetDeps {
   logger: Logger;
@@ -14,6 +19,11 @@ type Builders = {
 
 const builders: Builders = {
   file: buildFileTarget,
+  syslog: buildSyslogTarget,
+  http: buildHttpTarget,
+  'splunk-hec': buildSplunkHecTarget,
+  elasticsearch: buildElasticsearchTarget,
+  rapid7: buildRapid7Target,
 };
 
 /** Builds a target without sending anything: files are opened and TLS material is read, so errors show at start. */

@@ -1,6 +1,7 @@
 // The daemon's own logs: winston, JSON lines on stdout (readable text on a terminal), secrets scrubbed.
 import winston from 'winston';
 import type { Logger } from 'winston';
+import { Syslog } from 'winston-syslog';
 import { SecretRegistry } from './redact.js';
 
 export interface LoggerOptions {
@@ -9,6 +10,15 @@ export interface LoggerOptions {
   /** Where lines go; stdout by default. Tests pass a stream to read them back. */
   stream?: NodeJS.WritableStream;
   secrets?: SecretRegistry;
+  /** Also send the daemon's own logs to a local syslog daemon (config `log.syslog`). */
+  syslog?: {
+    protocol: string;
+    host: string;
+    port: number;
+    path?: string | undefined;
+    appName: string;
+    facility: string;
+  };
 }
 
 export const secrets = new SecretRegistry();
@@ -37,10 +47,29 @@ export function createLogger(options: LoggerOptions): Logger {
         }),
       )
     : winston.format.combine(scrub(), winston.format.timestamp(), winston.format.json());
+  const transports: winston.transport[] = [new winston.transports.Stream({ stream })];
+  if (options.syslog) {
+    const { protocol, host, port, path, appName, facility } = options.syslog;
+    // RFC 5424 framing, one message per line; the scrubbed JSON line is the message.
+    const syslog = new Syslog({
+      protocol,
+      host,
+      port,
+      path,
+      app_name: appName,
+      facility,
+      type: '5424',
+      eol: '\n',
+      format: winston.format.combine(scrub(), winston.format.json()),
+    });
+    syslog.on('error', () => undefined);
+    transports.push(syslog as unknown as winston.transport);
+  }
   return winston.createLogger({
     level: options.level,
     format,
-    transports: [new winston.transports.Stream({ stream })],
+    transports,
+    levels: winston.config.npm.levels,
   });
 }
 

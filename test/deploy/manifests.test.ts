@@ -19,8 +19,15 @@ describe('deploy files', () => {
   });
 
   it('the Kubernetes ConfigMap holds a valid configuration, and both Deployments run a known role', () => {
-    const docs = parseAllDocuments(readFileSync(new URL('deploy/kubernetes/forwarder.yaml', root), 'utf8')).map(
-      (doc) => doc.toJS() as { kind: string; data?: Record<string, string>; spec?: { template?: { spec?: { containers?: Array<{ command?: string[] }> } } } },
+    const docs = parseAllDocuments(
+      readFileSync(new URL('deploy/kubernetes/forwarder.yaml', root), 'utf8'),
+    ).map(
+      (doc) =>
+        doc.toJS() as {
+          kind: string;
+          data?: Record<string, string>;
+          spec?: { template?: { spec?: { containers?: Array<{ command?: string[] }> } } };
+        },
     );
     const configMap = docs.find((doc) => doc.kind === 'ConfigMap');
     const file = join(dir, 'k8s.yaml');
