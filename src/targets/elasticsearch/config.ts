@@ -36,7 +36,9 @@ export const elasticsearchTargetSchema = z
     username: z.string().min(1).optional(),
     password: z.string().min(1).optional(),
     timeoutMs: timeoutMsSchema,
-    batch: batchSchema({ maxEvents: 500, maxBytes: 5 * 1_048_576, maxWaitMs: 0 }),
+    // Merging concurrent jobs is on by default here only: per-item results keep one job's bad document from failing
+    // the others that shared its request (for http and HEC a rejected request fails every job in it).
+    batch: batchSchema({ maxEvents: 500, maxBytes: 5 * 1_048_576, maxWaitMs: 20 }),
     tls: tlsSchema.optional(),
   })
   .superRefine((config, ctx) => {

@@ -40,6 +40,7 @@ export function buildElasticsearchTarget(config: ElasticsearchTargetConfig, deps
 
   const batcher = createBatcher({
     ...config.batch,
+    maxInFlight: config.concurrency,
     what,
     async flush(items, signal) {
       const response = await httpRequest({

@@ -28,6 +28,7 @@ export function buildHttpTarget(config: HttpTargetConfig, deps: TargetDeps): Tar
 
   const batcher = createBatcher({
     ...config.batch,
+    maxInFlight: config.concurrency,
     what,
     async flush(items, signal) {
       const response = await httpRequest({

@@ -41,6 +41,8 @@ export interface BatcherOptions {
   maxBytes: number;
   /** 0 = each job sends its own requests, one after another; > 0 = merge concurrent jobs for up to this long. */
   maxWaitMs: number;
+  /** Merged mode: requests in flight at most (the target's concurrency); more would only queue in the agent. */
+  maxInFlight?: number;
   flush: FlushFn;
   /** Names the target in messages. */
   what: string;
@@ -142,6 +144,7 @@ function closedError(what: string): DeliveryError {
 
 export function createBatcher(options: BatcherOptions): Batcher {
   const { maxEvents, maxBytes, maxWaitMs, flush, what } = options;
+  const maxInFlight = Math.max(1, options.maxInFlight ?? 4);
   const closing = new AbortController();
   const inFlight = new Set<Promise<void>>();
   let closed = false;
@@ -255,26 +258,33 @@ export function createBatcher(options: BatcherOptions): Batcher {
     );
   }
 
+  /** Set when the oldest waiting record has waited maxWaitMs: waiting records may then leave beside a request in flight. */
+  let waitedEnough = false;
+
   /**
-   * Decides what leaves the queue now: full requests always; the rest at once when no merged request is in flight
-   * (an idle target adds no latency), otherwise when a request completes or maxWaitMs after the oldest waiting item
-   * arrived, whichever comes first. Records that arrive while a request is out are thus sent together.
+   * Decides what leaves the queue now, with at most maxInFlight merged requests out: a full request (maxEvents /
+   * maxBytes) always; otherwise at once when no merged request is in flight (an idle target adds no latency), or when
+   * one completes, or maxWaitMs after the oldest waiting record arrived, whichever comes first. Records that arrive
+   * while a request is out are thus sent together (group commit).
    */
   function pump(): void {
     if (closed) return;
-    while (queue.length >= maxEvents || queuedBytes >= maxBytes) dispatch(takeChunk());
-    if (queue.length > 0 && mergedInFlight === 0) dispatch(takeChunk());
+    while (queue.length > 0 && mergedInFlight < maxInFlight) {
+      const full = queue.length >= maxEvents || queuedBytes >= maxBytes;
+      if (!full && mergedInFlight > 0 && !waitedEnough) break;
+      dispatch(takeChunk());
+    }
     if (queue.length === 0) {
+      waitedEnough = false;
       if (timer) clearTimeout(timer);
       timer = undefined;
-    } else if (timer === undefined) {
-      timer = setTimeout(flushAll, maxWaitMs);
+    } else if (timer === undefined && !waitedEnough) {
+      timer = setTimeout(() => {
+        timer = undefined;
+        waitedEnough = true;
+        pump();
+      }, maxWaitMs);
     }
-  }
-
-  function flushAll(): void {
-    timer = undefined;
-    while (queue.length > 0) dispatch(takeChunk());
   }
 
   async function sendMerged(items: readonly BatchItem[], context: SendContext): Promise<void> {

@@ -168,7 +168,10 @@ function requestOnce(options: HttpRequestOptions, payload: Payload): Promise<Htt
         kept += piece.length;
       });
       res.on('error', (error) => finish(error));
-      res.on('aborted', () => finish(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
+      // A connection lost mid-body closes the response without 'end'.
+      res.on('close', () => {
+        if (!res.complete) finish(Object.assign(new Error('response cut off'), { code: 'ECONNRESET' }));
+      });
       res.on('end', () => {
         finish(undefined, {
           status: res.statusCode ?? 0,

@@ -44,6 +44,7 @@ export function buildSplunkHecTarget(config: SplunkHecTargetConfig, deps: Target
 
   const batcher = createBatcher({
     ...config.batch,
+    maxInFlight: config.concurrency,
     what,
     async flush(items, signal) {
       const response = await httpRequest({

@@ -1,0 +1,57 @@
+// Test records and a recording SendContext for target tests.
+import winston from 'winston';
+import type { EncodedRecord, OutputFormat, SendContext } from '../../../src/targets/types.js';
+
+/** Records whose JSON body carries its id (so peers can report which ids they parsed). */
+export function jsonRecords(count: number, prefix = 'r', format: OutputFormat = 'json'): EncodedRecord[] {
+  return Array.from({ length: count }, (_, i) => {
+    const id = `${prefix}${i}`;
+    return {
+      id,
+      time: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, i % 1000)).toISOString(),
+      kind: 'finding' as const,
+      severity: 'high' as const,
+      format,
+      body: JSON.stringify({ id, '@timestamp': '2026-01-02T03:04:05.000Z', message: `finding ${i}`, n: i }),
+    };
+  });
+}
+
+/** The element at `index`, or a thrown error (tests run with noUncheckedIndexedAccess). */
+export function at<T>(list: readonly T[], index: number): T {
+  const value = list[index];
+  if (value === undefined) throw new Error(`no element at ${index}`);
+  return value;
+}
+
+export interface RecordingContext {
+  context: SendContext;
+  /** Every checkpoint call, in order. */
+  checkpoints: string[][];
+  /** All checkpointed ids. */
+  checkpointed(): string[];
+  abort(): void;
+}
+
+export const silentLogger = winston.createLogger({ silent: true });
+
+export function recordingContext(): RecordingContext {
+  const controller = new AbortController();
+  const checkpoints: string[][] = [];
+  return {
+    context: {
+      signal: controller.signal,
+      logger: silentLogger,
+      checkpoint: async (ids) => {
+        checkpoints.push([...ids]);
+      },
+    },
+    checkpoints,
+    checkpointed: () => checkpoints.flat(),
+    abort: () => controller.abort(new Error('test abort')),
+  };
+}
+
+export function batchOf(records: EncodedRecord[], deliveryId = 'd1') {
+  return { deliveryId, transportId: 't1', records };
+}
