@@ -2,23 +2,14 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startForwarder, TEST_SECRET, waitFor, type TestForwarder } from '../helpers/forwarder.js';
+import { TEST_SECRET, waitFor, useForwarder } from '../helpers/forwarder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssf-cli-'));
-let redis: TestRedis;
-let forwarder: TestForwarder;
+const fx = useForwarder();
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-  forwarder = await startForwarder({ redisUrl: redis.url });
-});
-
-afterAll(async () => {
-  await forwarder?.stop();
-  await redis?.cleanup();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -76,11 +67,11 @@ describe('validate', () => {
 
 describe('send-sample', () => {
   it('posts a signed sample that the forwarder turns into records', async () => {
-    const before = forwarder.records().length;
+    const before = fx.forwarder.records().length;
     const { code, output } = await runCli([
       'send-sample',
       '--url',
-      forwarder.webhookUrl,
+      fx.forwarder.webhookUrl,
       '--secret',
       TEST_SECRET,
     ]);
@@ -88,18 +79,18 @@ describe('send-sample', () => {
     expect(output).toMatch(/^202 /);
     const transportId = /transport id: (\S+)/.exec(output)?.[1];
     await waitFor(
-      () => forwarder.records().some((r) => r.transport_id === transportId),
+      () => fx.forwarder.records().some((r) => r.transport_id === transportId),
       10_000,
       'sample records',
     );
-    expect(forwarder.records().length).toBeGreaterThan(before);
+    expect(fx.forwarder.records().length).toBeGreaterThan(before);
   });
 
   it('fails with 401 and exit 1 when the secret is wrong', async () => {
     const { code, output } = await runCli([
       'send-sample',
       '--url',
-      forwarder.webhookUrl,
+      fx.forwarder.webhookUrl,
       '--secret',
       'wrong-secret-0123456789',
     ]);

@@ -4,9 +4,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll } from 'vitest';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { startDaemon, type Daemon, type Role } from '../../src/daemon.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { startTestRedis, type TestRedis } from './redis-server.js';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
 
@@ -88,4 +90,36 @@ export async function waitFor<T>(
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+export interface ForwarderFixture {
+  readonly redis: TestRedis;
+  readonly forwarder: TestForwarder;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that give the test file its own redis-server and a forwarder on it.
+ * Read `fixture.redis` and `fixture.forwarder` inside tests (they are set once the hooks ran).
+ */
+export function useForwarder(options: Omit<ForwarderOptions, 'redisUrl'> = {}): ForwarderFixture {
+  let redis: TestRedis | undefined;
+  let forwarder: TestForwarder | undefined;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    forwarder = await startForwarder({ ...options, redisUrl: redis.url });
+  });
+  afterAll(async () => {
+    await forwarder?.stop();
+    await redis?.cleanup();
+  });
+  return {
+    get redis() {
+      if (!redis) throw new Error('useForwarder: redis is not started yet');
+      return redis;
+    },
+    get forwarder() {
+      if (!forwarder) throw new Error('useForwarder: forwarder is not started yet');
+      return forwarder;
+    },
+  };
 }

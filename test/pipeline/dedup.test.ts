@@ -1,29 +1,17 @@
 // Duplicate deliveries (same transport id and same body) create one job and one set of records.
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startForwarder, waitFor, type TestForwarder } from '../helpers/forwarder.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor, useForwarder } from '../helpers/forwarder.js';
 import { fixture, postWebhook } from '../helpers/webhook.js';
 import { workerConnectionOptions } from '../../src/redis/connection.js';
 
-let redis: TestRedis;
-let forwarder: TestForwarder;
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-  forwarder = await startForwarder({ redisUrl: redis.url });
-});
-
-afterAll(async () => {
-  await forwarder?.stop();
-  await redis?.cleanup();
-});
+const fx = useForwarder();
 
 async function ingestJobCount(): Promise<number> {
   const queue = new Queue('ingest', {
-    connection: workerConnectionOptions(redis.url),
-    prefix: forwarder.prefix,
+    connection: workerConnectionOptions(fx.redis.url),
+    prefix: fx.forwarder.prefix,
   });
   try {
     const counts = await queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
@@ -40,29 +28,29 @@ describe('deduplication', () => {
     const jobsBefore = await ingestJobCount();
     const answers = [];
     for (let i = 0; i < 3; i += 1)
-      answers.push(await postWebhook(forwarder.webhookUrl, body, { transportId }));
+      answers.push(await postWebhook(fx.forwarder.webhookUrl, body, { transportId }));
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
     expect(new Set(answers.map((a) => a.body.deliveryId)).size).toBe(1);
 
     // 5 findings and 1 summary in the fixture.
     await waitFor(
-      () => forwarder.records().filter((r) => r.transport_id === transportId).length >= 6,
+      () => fx.forwarder.records().filter((r) => r.transport_id === transportId).length >= 6,
       10_000,
     );
     await new Promise((r) => setTimeout(r, 500));
-    expect(forwarder.records().filter((r) => r.transport_id === transportId)).toHaveLength(6);
+    expect(fx.forwarder.records().filter((r) => r.transport_id === transportId)).toHaveLength(6);
     expect((await ingestJobCount()) - jobsBefore).toBe(1);
   });
 
   it('a different body under the same transport id is a different delivery (the id is unsigned)', async () => {
     const transportId = randomUUID();
     const first = await postWebhook(
-      forwarder.webhookUrl,
+      fx.forwarder.webhookUrl,
       fixture('project_snapshot-v0.snyk-labs-mock-webhook.snap_no_vulns.json'),
       { transportId },
     );
     const second = await postWebhook(
-      forwarder.webhookUrl,
+      fx.forwarder.webhookUrl,
       fixture('project_snapshot-v0.snyk-docs-slack-lambda-postman.json'),
       { transportId },
     );

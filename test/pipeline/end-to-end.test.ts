@@ -1,8 +1,7 @@
 // Every public Snyk sample, posted signed, becomes one record per new and removed issue in the file target.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startForwarder, waitFor, type TestForwarder } from '../helpers/forwarder.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor, useForwarder } from '../helpers/forwarder.js';
 import { fixture, postWebhook } from '../helpers/webhook.js';
 
 const SNAPSHOTS = [
@@ -13,18 +12,7 @@ const SNAPSHOTS = [
   'project_snapshot-v0.snyk-docs-fragments-ASSEMBLED.json',
 ];
 
-let redis: TestRedis;
-let forwarder: TestForwarder;
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-  forwarder = await startForwarder({ redisUrl: redis.url });
-});
-
-afterAll(async () => {
-  await forwarder?.stop();
-  await redis?.cleanup();
-});
+const fx = useForwarder();
 
 describe('signed Snyk sample → file target', () => {
   for (const name of SNAPSHOTS) {
@@ -35,13 +23,13 @@ describe('signed Snyk sample → file target', () => {
         removedIssues?: Array<{ id: string }>;
       };
       const transportId = randomUUID();
-      const result = await postWebhook(forwarder.webhookUrl, body, { transportId });
+      const result = await postWebhook(fx.forwarder.webhookUrl, body, { transportId });
       expect(result.status).toBe(202);
 
       const expected = payload.newIssues.length + (payload.removedIssues?.length ?? 0);
       const mine = await waitFor(
         () => {
-          const records = forwarder.records().filter((r) => r.transport_id === transportId);
+          const records = fx.forwarder.records().filter((r) => r.transport_id === transportId);
           return records.some((r) => r.kind === 'summary') &&
             records.filter((r) => r.kind === 'finding').length === expected
             ? records
@@ -69,10 +57,10 @@ describe('resolved issues', () => {
     const removed = source.newIssues.slice(0, 2);
     const body = JSON.stringify({ ...source, newIssues: source.newIssues.slice(2), removedIssues: removed });
     const transportId = randomUUID();
-    expect((await postWebhook(forwarder.webhookUrl, body, { transportId })).status).toBe(202);
+    expect((await postWebhook(fx.forwarder.webhookUrl, body, { transportId })).status).toBe(202);
     const resolved = await waitFor(
       () => {
-        const records = forwarder
+        const records = fx.forwarder
           .records()
           .filter((r) => r.transport_id === transportId && r.action === 'issue_resolved');
         return records.length === removed.length ? records : undefined;
