@@ -1,6 +1,6 @@
 // The Rapid7 webhook transport: one HTTPS POST per record on a keep-alive agent, a few in flight per job.
 import type { Agent } from 'node:http';
-import { DeliveryError, retryable } from '../../errors.js';
+import { retryable, type DeliveryError } from '../../errors.js';
 import type { TlsConfig } from '../common-config.js';
 import { createHttpAgent, httpRequest } from '../shared/http-request.js';
 import type { DeliveryBatch, EncodedRecord, SendContext } from '../types.js';
@@ -29,7 +29,7 @@ export class WebhookSender {
   private closed = false;
 
   constructor(private readonly options: WebhookSenderOptions) {
-    this.agent = createHttpAgent(options.url, options.tls, 16);
+    this.agent = createHttpAgent(options.url, options.tls);
   }
 
   /**

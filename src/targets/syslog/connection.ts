@@ -31,8 +31,24 @@ interface Link {
   /** We sent FIN first (close()) and the peer answered with its own FIN without an error: it read up to EOF. */
   clean: boolean;
   weEnded: boolean;
-  /** Resolves on the socket's 'close'. */
+  /** Resolves on the socket's 'close' (awaited once, by close()). */
   closed: Promise<void>;
+  isClosed: boolean;
+  /**
+   * Called once on 'close'. Pending writes and settle windows register here and unregister when they finish, so a
+   * long-lived connection does not collect one promise reaction per batch.
+   */
+  watchers: Set<() => void>;
+}
+
+/** Runs `fn` when the link closes (at once, asynchronously, if it already has); returns the unsubscribe function. */
+function onLinkClose(link: Link, fn: () => void): () => void {
+  if (link.isClosed) {
+    queueMicrotask(fn);
+    return () => undefined;
+  }
+  link.watchers.add(fn);
+  return () => link.watchers.delete(fn);
 }
 
 const DEFAULT_BACKOFF = { initialMs: 100, maxMs: 5_000 };
@@ -146,6 +162,11 @@ export class StreamConnection {
     if (wait > 0) await this.sleep(wait, signal);
     try {
       const link = await this.connect(signal);
+      if (this.closing) {
+        // close() ran while the handshake finished; this socket must not outlive it.
+        link.socket.destroy();
+        throw this.closedError();
+      }
       if (this.failures > 0)
         this.options.logger.info(
           `${this.options.what}: reconnected after ${this.failures} failed attempt(s)`,
@@ -227,6 +248,8 @@ export class StreamConnection {
       clean: false,
       weEnded: false,
       closed: new Promise<void>((resolve) => (onClose = resolve)),
+      isClosed: false,
+      watchers: new Set(),
     };
     socket.setNoDelay(true);
     socket.setKeepAlive(true, KEEPALIVE_MS);
@@ -243,6 +266,10 @@ export class StreamConnection {
       link.open = false;
       link.failure ??= retryable('network_error', `${what}: connection closed`);
       if (this.link === link) this.link = undefined;
+      link.isClosed = true;
+      const watchers = [...link.watchers];
+      link.watchers.clear();
+      for (const watcher of watchers) watcher();
       onClose();
     });
     // Syslog and token-TCP peers send nothing; reading keeps TLS alerts and the peer's FIN flowing.
@@ -261,6 +288,7 @@ export class StreamConnection {
         done = true;
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
+        unwatch();
         if (error) reject(error);
         else resolve();
       };
@@ -276,7 +304,9 @@ export class StreamConnection {
       // may duplicate them (at-least-once).
       const onAbort = (): void => finish(this.abortError());
       signal.addEventListener('abort', onAbort, { once: true });
-      void link.closed.then(() => finish(link.failure));
+      const unwatch = onLinkClose(link, () =>
+        finish(link.failure ?? retryable('network_error', `${what}: connection closed during the write`)),
+      );
       link.socket.write(data, (error) => {
         finish(error ? (link.failure ?? classifySocketError(error, what)) : undefined);
       });
@@ -298,22 +328,33 @@ export class StreamConnection {
         done = true;
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
+        unwatch();
         if (error) reject(error);
         else resolve();
       };
-      const timer = setTimeout(() => finish(undefined), settleMs);
+      // When the timer fires, the event loop may have been busy past settleMs with a reset already waiting in the
+      // kernel; timers run before I/O in a loop turn, so the verdict waits one setImmediate (after the poll phase,
+      // where a pending FIN or RST is read) and then looks at the link.
+      const timer = setTimeout(
+        () =>
+          setImmediate(() =>
+            finish(link.open || link.clean ? undefined : closedAfterWrite(link, settleMs, what)),
+          ),
+        settleMs,
+      );
       const onAbort = (): void => finish(this.abortError());
       signal.addEventListener('abort', onAbort, { once: true });
-      void link.closed.then(() =>
-        finish(
-          link.clean
-            ? undefined
-            : retryable(
-                link.failure?.code ?? 'network_error',
-                `${link.failure?.message ?? `${what}: connection closed`} (within ${settleMs} ms of the write; resending)`,
-              ),
-        ),
+      const unwatch = onLinkClose(link, () =>
+        finish(link.clean ? undefined : closedAfterWrite(link, settleMs, what)),
       );
     });
   }
+}
+
+/** The error for a batch whose connection ended inside its settle window: the peer may not have read it. */
+function closedAfterWrite(link: Link, settleMs: number, what: string): DeliveryError {
+  return retryable(
+    link.failure?.code ?? 'network_error',
+    `${link.failure?.message ?? `${what}: connection closed`} (within ${settleMs} ms of the write; resending)`,
+  );
 }
