@@ -65,7 +65,12 @@ function record(i: number, prefix: string): EncodedRecord {
 }
 
 function context(): SendContext {
-  return { signal: new AbortController().signal, logger, checkpoint: async () => undefined };
+  return {
+    signal: new AbortController().signal,
+    logger,
+    checkpoint: async () => undefined,
+    reject: async () => undefined,
+  };
 }
 
 async function run(c: Case, countReceived: () => number): Promise<Result> {

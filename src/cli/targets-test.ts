@@ -83,6 +83,7 @@ export async function runTargets(argv: string[]): Promise<number> {
           signal: AbortSignal.timeout(timeoutMs),
           logger,
           checkpoint: async () => undefined,
+          reject: async () => undefined,
         });
       } finally {
         await target.close();

@@ -73,7 +73,7 @@ export function openDeadLetters(options: {
 
   async function replayJob(job: AnyJob): Promise<void> {
     // A replay restarts the retry-age clock and the attempt count; the records and their ids stay as they were.
-    if ('records' in job.data) await job.updateData({ ...job.data, replayedAt: Date.now() });
+    if ('records' in job.data) await job.updateData({ ...job.data, replayedAt: Date.now(), rejected: {} });
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
   }
 

@@ -19,6 +19,8 @@ export interface DeliveryJobData extends DeliveryBatch {
   deliveredCount: number;
   /** Set by `dlq replay` (epoch ms): the retry-age limit counts from here. */
   replayedAt?: number;
+  /** Records the peer refused for good, by id, with the reason; they wait here for the dead-letter queue. */
+  rejected?: Record<string, string>;
 }
 
 export const INGEST_JOB = 'snyk-delivery';

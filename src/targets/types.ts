@@ -38,6 +38,12 @@ export interface SendContext {
    * (Elasticsearch per-item results, HTTP batches already acknowledged).
    */
   checkpoint(deliveredIds: readonly string[]): Promise<void>;
+  /**
+   * Marks records the peer refused for good (an Elasticsearch mapping error, say). They are not sent again when the
+   * job retries the rest, and once the rest is delivered the job is dead-lettered holding exactly these records,
+   * each with its reason, so a rejection is never lost behind a later success.
+   */
+  reject(rejections: ReadonlyArray<{ id: string; reason: string }>): Promise<void>;
 }
 
 /** A built target: holds its pooled connections; one instance per target per process. */

@@ -50,8 +50,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     if (job.attemptsStarted > 1 && retryAgeExceeded(job, retry, Date.now())) {
       throw new UnrecoverableError(`retry age exceeded: still failing after ${retry.maxRetryAgeSeconds} s`);
     }
+    // `remaining`: not yet confirmed by the peer; `rejected`: refused for good, waiting for the dead-letter queue.
     let remaining = data.records;
+    const rejected: Record<string, string> = { ...data.rejected };
     let delivered = data.deliveredCount;
+    const persist = () =>
+      job.updateData({ ...data, records: remaining, deliveredCount: delivered, rejected });
     const signal = jobSignal ? AbortSignal.any([jobSignal, shutdown.signal]) : shutdown.signal;
     const context: SendContext = {
       signal,
@@ -61,15 +65,20 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
         const before = remaining.length;
         remaining = remaining.filter((record) => !done.has(record.id));
         delivered += before - remaining.length;
-        await job.updateData({ ...data, records: remaining, deliveredCount: delivered });
+        await persist();
+      },
+      async reject(rejections) {
+        for (const { id, reason } of rejections) rejected[id] = reason;
+        await persist();
       },
     };
+    const outstanding = () => remaining.filter((record) => !(record.id in rejected));
     const started = performance.now();
     try {
-      await target.send(
-        { deliveryId: data.deliveryId, transportId: data.transportId, records: remaining },
-        context,
-      );
+      const records = outstanding();
+      if (records.length > 0) {
+        await target.send({ deliveryId: data.deliveryId, transportId: data.transportId, records }, context);
+      }
     } catch (error) {
       const decision = decideFailure(error);
       const fields = { reason: decision.error.message, attempt: job.attemptsMade + 1 };
@@ -86,10 +95,31 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
       }
       throw decision.error;
     }
-    const count = delivered - data.deliveredCount + remaining.length;
-    counters.increment('records_delivered', { target: config.name }, remaining.length);
-    log.info('Records delivered.', { records: count, ms: Math.round(performance.now() - started) });
-    return remaining.length;
+    // The send resolved: every outstanding record is with the peer.
+    const sent = outstanding().length;
+    delivered += sent;
+    remaining = remaining.filter((record) => record.id in rejected);
+    counters.increment('records_delivered', { target: config.name }, sent);
+    const ms = Math.round(performance.now() - started);
+    if (remaining.length > 0) {
+      await persist();
+      const reasons = remaining
+        .slice(0, 10)
+        .map((record) => `${record.id} (${rejected[record.id]})`)
+        .join(', ');
+      const more = remaining.length > 10 ? `, and ${remaining.length - 10} more` : '';
+      counters.increment('deliveries_failed', { target: config.name });
+      log.error('Target refused records for good; they are kept in the dead-letter queue.', {
+        delivered: sent,
+        refused: remaining.length,
+        ms,
+      });
+      throw new UnrecoverableError(
+        `record_rejected: ${remaining.length} record(s) refused: ${reasons}${more}`,
+      );
+    }
+    log.info('Records delivered.', { records: sent, total: delivered, ms });
+    return sent;
   }
 
   const worker = new Worker<DeliveryJobData>(queueName, process, {

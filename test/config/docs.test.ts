@@ -8,7 +8,8 @@ const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url)
 
 function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
-  while (current instanceof z.ZodDefault || current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType;
+  while (current instanceof z.ZodDefault || current instanceof z.ZodOptional)
+    current = current.unwrap() as z.ZodType;
   return current;
 }
 

@@ -64,7 +64,7 @@ export function buildElasticsearchTarget(config: ElasticsearchTargetConfig, deps
         what,
       );
       if (outcome.rejected && outcome.rejected.size > 0) {
-        // Rejected items are checkpointed (a retry would fail the same way); the log keeps their reasons.
+        // Rejected items are marked (SendContext.reject): not retried, and dead-lettered once the rest is delivered.
         deps.logger.warn('elasticsearch rejected records', {
           target: config.name,
           rejected: Object.fromEntries(outcome.rejected),

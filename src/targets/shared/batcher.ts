@@ -12,8 +12,9 @@
 //   some items failed retryably     → retryable 'partial_failure' (rateLimited when an item error carried a wait)
 //   only permanent item rejections  → permanent 'record_rejected' naming ids and reasons
 //   otherwise                       → resolves
-// Delivered items and permanently rejected items are checkpointed (SendContext.checkpoint) as soon as their request
-// settles, so the job's retry carries only what can still succeed and never resends what the peer confirmed.
+// Delivered items are checkpointed (SendContext.checkpoint) and refused ones marked (SendContext.reject) as soon as
+// their request settles, so the job's retry carries only what can still succeed, never resends what the peer
+// confirmed, and still ends in the dead-letter queue with the refused records.
 import { DeliveryError, permanent, rateLimited, retryable } from '../../errors.js';
 import type { SendContext } from '../types.js';
 import { classifyRequestError } from './classify-http.js';
@@ -87,10 +88,20 @@ class JobState {
       const failure = outcome?.failed?.get(item.id);
       const reason = outcome?.rejected?.get(item.id);
       if (failure) this.failed.set(item.id, failure);
-      else if (reason !== undefined) {
-        this.rejected.set(item.id, reason);
-        done.push(item.id);
-      } else done.push(item.id);
+      else if (reason !== undefined) this.rejected.set(item.id, reason);
+      else done.push(item.id);
+    }
+    const refused = items.filter(
+      (item) => outcome?.rejected?.get(item.id) !== undefined && !outcome.failed?.has(item.id),
+    );
+    if (refused.length > 0) {
+      // Refused records stay in the job, marked, so a retry of the rest never loses them (SendContext.reject).
+      const rejections = refused.map((item) => ({
+        id: item.id,
+        reason: this.rejected.get(item.id) ?? 'rejected',
+      }));
+      const context = this.context;
+      this.checkpoints = this.checkpoints.then(() => context.reject(rejections));
     }
     if (done.length > 0) {
       const context = this.context;

@@ -30,6 +30,8 @@ export interface RecordingContext {
   checkpoints: string[][];
   /** All checkpointed ids. */
   checkpointed(): string[];
+  /** Records marked as refused for good (SendContext.reject), id → reason. */
+  rejected: Map<string, string>;
   abort(): void;
 }
 
@@ -38,6 +40,7 @@ export const silentLogger = winston.createLogger({ silent: true });
 export function recordingContext(): RecordingContext {
   const controller = new AbortController();
   const checkpoints: string[][] = [];
+  const rejected = new Map<string, string>();
   return {
     context: {
       signal: controller.signal,
@@ -45,8 +48,12 @@ export function recordingContext(): RecordingContext {
       checkpoint: async (ids) => {
         checkpoints.push([...ids]);
       },
+      reject: async (rejections) => {
+        for (const { id, reason } of rejections) rejected.set(id, reason);
+      },
     },
     checkpoints,
+    rejected,
     checkpointed: () => checkpoints.flat(),
     abort: () => controller.abort(new Error('test abort')),
   };

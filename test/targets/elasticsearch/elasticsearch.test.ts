@@ -43,10 +43,10 @@ async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
   throw new Error('expected failure');
 }
 
-/** What a job retry carries: the job's records minus every checkpointed id (the lead's worker does this). */
+/** What a job retry carries: the job's records minus checkpointed and refused ids (the delivery worker does this). */
 function remaining(records: readonly EncodedRecord[], rec: RecordingContext): EncodedRecord[] {
   const done = new Set(rec.checkpointed());
-  return records.filter((r) => !done.has(r.id));
+  return records.filter((r) => !done.has(r.id) && !rec.rejected.has(r.id));
 }
 
 beforeAll(async () => {
@@ -97,12 +97,14 @@ describe('elasticsearch _bulk', () => {
     peer.alwaysReject.add('m5');
     const rec = recordingContext();
 
-    // Attempt 1: 429 and 503 items retryable → partial_failure; everything else checkpointed (m5 as rejected).
+    // Attempt 1: 429 and 503 items retryable → partial_failure; m5 marked refused; everything else checkpointed.
     const first = await failure(target.send(batchOf(records), rec.context));
     expect(first.retryable).toBe(true);
     expect(first.code).toBe('partial_failure');
     expect(first.message).toContain('m5 (400 mapper_parsing_exception');
-    expect(rec.checkpointed().sort()).toEqual(['m0', 'm1', 'm2', 'm4', 'm5', 'm6', 'm8', 'm9']);
+    expect(rec.checkpointed().sort()).toEqual(['m0', 'm1', 'm2', 'm4', 'm6', 'm8', 'm9']);
+    expect([...rec.rejected.keys()]).toEqual(['m5']);
+    expect(rec.rejected.get('m5')).toMatch(/^400 mapper_parsing_exception/);
 
     // Attempt 2 (the job's retry): only m3 and m7 travel.
     const retry = remaining(records, rec);
@@ -130,7 +132,8 @@ describe('elasticsearch _bulk', () => {
     expect(error.retryable).toBe(false);
     expect(error.code).toBe('record_rejected');
     expect(error.message).toMatch(/p1 \(400 mapper_parsing_exception: failed to parse field/);
-    expect(rec.checkpointed().sort()).toEqual(['p0', 'p1', 'p2']);
+    expect(rec.checkpointed().sort()).toEqual(['p0', 'p2']);
+    expect([...rec.rejected.keys()]).toEqual(['p1']);
     await target.close();
   });
 
@@ -200,7 +203,8 @@ describe('elasticsearch _bulk', () => {
     expect(peer.requests.length).toBe(1);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(((results[1] as PromiseRejectedResult).reason as DeliveryError).code).toBe('record_rejected');
-    expect(y.checkpointed().sort()).toEqual(['y0', 'y1']);
+    expect(y.checkpointed()).toEqual(['y1']);
+    expect([...y.rejected.keys()]).toEqual(['y0']);
     expect(x.checkpointed()).toEqual(['x0', 'x1']);
     await target.close();
   });

@@ -86,7 +86,8 @@ describe('createBatcher, maxWaitMs = 0', () => {
     const error = await failureOf(batcher.send(items(4), rec.context));
     expect(error.code).toBe('partial_failure');
     expect(error.retryable).toBe(true);
-    expect(rec.checkpointed().sort()).toEqual(['i0', 'i1', 'i3']);
+    expect(rec.checkpointed().sort()).toEqual(['i0', 'i3']);
+    expect(rec.rejected).toEqual(new Map([['i1', '400 mapper_parsing_exception']]));
     await batcher.close();
   });
 
@@ -212,7 +213,8 @@ describe('createBatcher, maxWaitMs > 0 (merging concurrent jobs)', () => {
     expect(((results[1] as PromiseRejectedResult).reason as DeliveryError).code).toBe('record_rejected');
     expect(results[2]?.status).toBe('fulfilled');
     expect(a.checkpointed()).toEqual(['a0']);
-    expect(b.checkpointed()).toEqual(['b0']);
+    expect(b.checkpointed()).toEqual([]);
+    expect(b.rejected).toEqual(new Map([['b0', '400 bad']]));
     expect(c.checkpointed()).toEqual(['c0']);
     await batcher.close();
   });

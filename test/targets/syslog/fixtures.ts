@@ -27,16 +27,22 @@ export function makeBatch(records: EncodedRecord[], deliveryId = `d-${counter}`)
 
 export interface TestContext extends SendContext {
   readonly checkpoints: string[][];
+  readonly rejections: Array<{ id: string; reason: string }>;
 }
 
 export function makeContext(signal: AbortSignal = new AbortController().signal): TestContext {
   const checkpoints: string[][] = [];
+  const rejections: Array<{ id: string; reason: string }> = [];
   return {
     signal,
     logger: silentLogger,
     checkpoints,
+    rejections,
     async checkpoint(ids) {
       checkpoints.push([...ids]);
+    },
+    async reject(list) {
+      rejections.push(...list);
     },
   };
 }

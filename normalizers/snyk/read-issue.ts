@@ -1,0 +1,98 @@
+// Reads one element of newIssues/removedIssues (the v1 "aggregated issue" shape) into an IssueInfo, or throws PayloadError.
+import { PayloadError } from '../errors.js';
+import { canonicalTime } from '../time.js';
+import type { IssueInfo, Severity } from '../types.js';
+import { asBoolean, asNumber, asObject, asString, asStringList } from './lenient.js';
+
+// Field table: snyk-webhooks.md §8.5. Required: an object with issueData (an object), an id (issue.id or
+// issueData.id) and a severity among low/medium/high/critical. Everything else is optional and dropped when its
+// type is wrong. Written by hand rather than with zod: this runs once per issue, thousands of times per snapshot.
+
+const SEVERITIES: ReadonlySet<string> = new Set<Severity>(['low', 'medium', 'high', 'critical']);
+
+// CVSS vectors start with their version: `CVSS:3.1/AV:N/...`.
+const CVSS_VERSION = /^CVSS:(\d+\.\d+)\//;
+
+export function readIssue(value: unknown, path: string): IssueInfo {
+  const raw = asObject(value);
+  if (raw === undefined) throw new PayloadError(path, 'issue must be an object');
+  const data = asObject(raw['issueData']);
+  if (data === undefined) throw new PayloadError(`${path}.issueData`, 'issueData must be an object');
+  const id = asString(raw['id']) ?? asString(data['id']);
+  if (id === undefined)
+    throw new PayloadError(`${path}.id`, 'issue id is missing (neither id nor issueData.id)');
+  const severityText = data['severity'];
+  if (typeof severityText !== 'string') {
+    throw new PayloadError(`${path}.issueData.severity`, 'severity must be a string');
+  }
+  const severity = severityText.toLowerCase();
+  if (!SEVERITIES.has(severity)) {
+    throw new PayloadError(
+      `${path}.issueData.severity`,
+      'severity must be one of low, medium, high, critical',
+    );
+  }
+
+  const fix = asObject(raw['fixInfo']) ?? {};
+  const identifiers = asObject(data['identifiers']) ?? {};
+  const issue: IssueInfo = {
+    id,
+    title: asString(data['title']) ?? id,
+    type: asString(raw['issueType']) ?? 'vuln',
+    severity: severity as Severity,
+    cves: asStringList(identifiers['CVE']),
+    cwes: asStringList(identifiers['CWE']),
+    ghsas: asStringList(identifiers['GHSA']),
+    hasFix: false,
+    fixedIn: asStringList(fix['fixedIn']),
+    packageVersions: asStringList(raw['pkgVersions']),
+  };
+  set(issue, 'description', asString(data['description']));
+  const cvssScore = asNumber(data['cvssScore']);
+  if (cvssScore !== undefined && cvssScore >= 0 && cvssScore <= 10) issue.cvssScore = cvssScore;
+  const vector = asString(data['CVSSv3']);
+  if (vector !== undefined) {
+    issue.cvssVector = vector;
+    set(issue, 'cvssVersion', CVSS_VERSION.exec(vector)?.[1]);
+  }
+  set(issue, 'url', asString(data['url']));
+  set(issue, 'exploitMaturity', asString(data['exploitMaturity']));
+  set(issue, 'isUpgradable', asBoolean(fix['isUpgradable']));
+  set(issue, 'isPatchable', asBoolean(fix['isPatchable']));
+  set(issue, 'isPinnable', asBoolean(fix['isPinnable']));
+  set(issue, 'isFixable', asBoolean(fix['isFixable']));
+  set(issue, 'isPartiallyFixable', asBoolean(fix['isPartiallyFixable']));
+  // "populated for container projects only" (§8.5), in fixInfo and in issueData.
+  set(
+    issue,
+    'nearestFixedInVersion',
+    asString(fix['nearestFixedInVersion']) ?? asString(data['nearestFixedInVersion']),
+  );
+  // priorityScore duplicates priority.score and is not in the spec; either may be missing (§8.5).
+  set(
+    issue,
+    'priorityScore',
+    asNumber(raw['priorityScore']) ?? asNumber(asObject(raw['priority'])?.['score']),
+  );
+  set(issue, 'packageName', asString(raw['pkgName']));
+  set(issue, 'language', asString(data['language']));
+  set(issue, 'publicationTime', canonicalTime(data['publicationTime']));
+  set(issue, 'disclosureTime', canonicalTime(data['disclosureTime']));
+  set(issue, 'isMaliciousPackage', asBoolean(data['isMaliciousPackage']));
+  set(issue, 'isIgnored', asBoolean(raw['isIgnored']));
+  set(issue, 'isPatched', asBoolean(raw['isPatched']));
+  issue.hasFix =
+    issue.isFixable === true ||
+    issue.isPartiallyFixable === true ||
+    issue.isUpgradable === true ||
+    issue.isPatchable === true ||
+    issue.isPinnable === true ||
+    issue.fixedIn.length > 0 ||
+    issue.nearestFixedInVersion !== undefined;
+  return issue;
+}
+
+/** Sets an optional property only when there is a value, so absent fields stay absent. */
+function set<K extends keyof IssueInfo>(issue: IssueInfo, key: K, value: IssueInfo[K] | undefined): void {
+  if (value !== undefined) issue[key] = value;
+}

@@ -1,0 +1,106 @@
+// zod schema of a project_snapshot/v0 envelope: strict where records cannot exist without it, lenient elsewhere.
+import { z } from 'zod';
+import { asStringList, optString } from './lenient.js';
+
+// Field tables: snyk-webhooks.md §8.2-§8.6 (documented shape plus what real captures carry).
+
+const counts = z
+  .unknown()
+  .optional()
+  .transform((v) => {
+    const o = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+    const n = (x: unknown): number => (typeof x === 'number' && Number.isInteger(x) && x >= 0 ? x : 0);
+    return { low: n(o['low']), medium: n(o['medium']), high: n(o['high']), critical: n(o['critical']) };
+  });
+
+const tagList = z
+  .unknown()
+  .optional()
+  .transform((v) => {
+    const out: { key: string; value: string }[] = [];
+    if (!Array.isArray(v)) return out;
+    for (const t of v as unknown[]) {
+      if (typeof t !== 'object' || t === null) continue;
+      const { key, value } = t as Record<string, unknown>;
+      if (typeof key === 'string' && key !== '' && (typeof value === 'string' || typeof value === 'number')) {
+        out.push({ key, value: String(value) });
+      }
+    }
+    return out;
+  });
+
+const attributes = z
+  .unknown()
+  .optional()
+  .transform((v) => {
+    const o = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+    return {
+      criticality: asStringList(o['criticality']),
+      environment: asStringList(o['environment']),
+      lifecycle: asStringList(o['lifecycle']),
+    };
+  });
+
+export const groupSchema = z.object({ id: optString, name: optString });
+
+export const orgSchema = z.object({
+  id: optString,
+  name: optString,
+  slug: optString,
+  url: optString,
+  // 2021 captures put the group here (object or null) instead of at the top level (§8.2).
+  group: z
+    .unknown()
+    .optional()
+    .transform((v) => {
+      const r = groupSchema.safeParse(v);
+      return r.success && typeof v === 'object' && v !== null ? r.data : undefined;
+    }),
+});
+
+export const projectSchema = z.object(
+  {
+    id: z.string({ error: 'project id must be a string' }).min(1, 'project id must not be empty'),
+    name: optString,
+    type: optString,
+    origin: optString,
+    branch: optString,
+    browseUrl: optString,
+    imageId: optString,
+    imageTag: optString,
+    imageBaseImage: optString,
+    imagePlatform: optString,
+    imageCluster: optString,
+    issueCountsBySeverity: counts,
+    tags: tagList,
+    attributes,
+  },
+  { error: 'project must be an object' },
+);
+
+export const projectSnapshotSchema = z.object(
+  {
+    project: projectSchema,
+    org: z
+      .unknown()
+      .optional()
+      .transform((v) => {
+        const r = orgSchema.safeParse(v);
+        return r.success && typeof v === 'object' && v !== null ? r.data : undefined;
+      }),
+    group: z
+      .unknown()
+      .optional()
+      .transform((v) => {
+        const r = groupSchema.safeParse(v);
+        return r.success && typeof v === 'object' && v !== null ? r.data : undefined;
+      }),
+    // Issues are read by read-issue.ts, by hand: it is the hot path, and zod costs ~10x more per issue there.
+    newIssues: z.array(z.unknown(), { error: 'newIssues must be an array' }).optional(),
+    // Absent in 2021 captures (§8.2): treated as empty.
+    removedIssues: z.array(z.unknown(), { error: 'removedIssues must be an array' }).nullish(),
+  },
+  { error: 'payload must be a JSON object' },
+);
+
+export type RawProjectSnapshot = z.infer<typeof projectSnapshotSchema>;

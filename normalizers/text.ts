@@ -1,0 +1,58 @@
+// Text hygiene shared by the CEF and LEEF encoders: visible stand-ins for control characters, and length limits.
+/* eslint-disable no-control-regex -- this file exists to find control characters. */
+
+/** Appended to a value cut to a format's length limit, so a reader can see that text is missing. */
+export const TRUNCATION_MARKER = '…[truncated]';
+
+// C0 controls other than CR and LF, DEL, C1 controls, and lone UTF-16 surrogates.
+const CONTROLS =
+  /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const CONTROLS_AND_NEWLINES =
+  /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+// A quick test without lookarounds: most text has no control character and no surrogate at all.
+const MAYBE_CONTROLS = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff]/;
+const MAYBE_CONTROLS_OR_NEWLINES = /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/;
+
+function visible(ch: string): string {
+  const code = ch.charCodeAt(0);
+  // Unicode "Control Pictures" block (U+2400-U+2421): ␀ for NUL, ␛ for ESC, ␉ for TAB, ␡ for DEL.
+  if (code <= 0x1f) return String.fromCharCode(0x2400 + code);
+  if (code === 0x7f) return '\u2421';
+  // C1 controls and unpaired surrogates have no picture; U+FFFD is the standard stand-in.
+  return '\ufffd';
+}
+
+/**
+ * Replaces every control character except CR and LF with a visible stand-in, so no terminal, syslog daemon or
+ * SIEM parser is ever fed ESC sequences, NUL or tabs (rsyslog rewrites tab to #011). CR and LF are left for the
+ * caller: CEF extension values escape them as \r and \n.
+ */
+export function visibleText(value: string): string {
+  return MAYBE_CONTROLS.test(value) ? value.replace(CONTROLS, visible) : value;
+}
+
+/** Like visibleText, but CR and LF become ␍ and ␊ too: for places with no newline escape (CEF header, LEEF). */
+export function visibleLine(value: string): string {
+  return MAYBE_CONTROLS_OR_NEWLINES.test(value) ? value.replace(CONTROLS_AND_NEWLINES, visible) : value;
+}
+
+/**
+ * Cuts a value to `limit` UTF-16 code units (the unit Java-based consumers such as ArcSight count), marker included.
+ * A surrogate pair is never split. Values within the limit are returned unchanged.
+ */
+export function truncate(value: string, limit: number): string {
+  if (value.length <= limit) return value;
+  let end = limit - TRUNCATION_MARKER.length;
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return value.slice(0, end) + TRUNCATION_MARKER;
+}
+
+/**
+ * `form` (visibleText or visibleLine) then `truncate`, without scanning more of a long value than can survive the
+ * cut: both stand-in functions map one UTF-16 unit to one, so the first `limit + 1` units decide the result.
+ */
+export function fitted(value: string, limit: number, form: (text: string) => string): string {
+  return truncate(form(value.length > limit + 1 ? value.slice(0, limit + 1) : value), limit);
+}

@@ -1,0 +1,19 @@
+// Test helpers: a delivery context and quick access to fixtures as parsed JSON.
+import type { DeliveryContext } from '../../normalizers/index.js';
+import { readFixture } from './golden-cases.js';
+
+export function ctx(overrides: Partial<DeliveryContext> = {}): DeliveryContext {
+  return {
+    event: 'project_snapshot/v0',
+    transportId: '998fe884-18a0-45db-8ae0-e379eea3bc0a',
+    snykTimestamp: '2020-09-25T15:27:53Z',
+    receivedAt: '2020-09-25T15:27:54.500Z',
+    payloadBytes: 1234,
+    ...overrides,
+  };
+}
+
+/** A deep copy of a fixture body, safe to mutate in a test. */
+export function fixture(name: string): Record<string, unknown> {
+  return structuredClone(readFixture(`${name}.json`).json) as Record<string, unknown>;
+}
