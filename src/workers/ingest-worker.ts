@@ -39,12 +39,26 @@ export function fanOut(
     receivedAt: data.receivedAt,
     payloadBytes: Buffer.byteLength(data.body),
   });
-  const withFacets = records.map((record) => ({ record, facets: facets(record) }));
+  // Each record is encoded at most once per format, however many targets share that format.
+  const withFacets = records.map((record) => ({
+    record,
+    facets: facets(record),
+    bodies: new Map<string, string>(),
+  }));
+  const bodyOf = (entry: (typeof withFacets)[number], format: TargetConfig['format']): string => {
+    let body = entry.bodies.get(format);
+    if (body === undefined) {
+      body = encode(entry.record, format);
+      entry.bodies.set(format, body);
+    }
+    return body;
+  };
   const jobs: DeliveryJobData[] = [];
   for (const target of targets) {
     if (!target.enabled) continue;
     const encoded: EncodedRecord[] = [];
-    for (const { record, facets: f } of withFacets) {
+    for (const entry of withFacets) {
+      const f = entry.facets;
       if (!passesFilter(f, target.filter)) continue;
       encoded.push({
         id: f.recordId,
@@ -52,7 +66,7 @@ export function fanOut(
         kind: f.kind,
         severity: f.severity,
         format: target.format,
-        body: encode(record, target.format),
+        body: bodyOf(entry, target.format),
       });
     }
     if (encoded.length === 0) continue;
