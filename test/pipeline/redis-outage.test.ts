@@ -17,6 +17,7 @@ describe('Redis outage', () => {
     expect(during.body.error).toBe('queue_unavailable');
     expect(during.headers['retry-after']).toBe('5');
     expect(during.ms).toBeLessThan(2000);
+    console.log(`503 with Redis down answered in ${during.ms.toFixed(1)} ms`);
 
     const ready = await fetch(`${fx.forwarder.url}/readyz`);
     expect(ready.status).toBe(503);
