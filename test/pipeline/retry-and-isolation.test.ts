@@ -111,6 +111,20 @@ describe('retry policy through the queues', () => {
   });
 });
 
+describe('per-target rate limit', () => {
+  it('spaces delivery jobs to at most rateLimit.max per rateLimit.durationMs', async () => {
+    const peer = await collector();
+    const forwarder = await setup([httpTarget('siem', peer.url, { rateLimit: { max: 1, durationMs: 600 } })]);
+    for (let i = 0; i < 3; i += 1) {
+      expect((await postWebhook(forwarder.webhookUrl, body, { transportId: randomUUID() })).status).toBe(202);
+    }
+    await waitFor(() => peer.arrivals.length === 3, 10_000, 'three rate-limited deliveries');
+    const [a, b, c] = peer.arrivals.map((arrival) => arrival.at) as [number, number, number];
+    expect(b - a).toBeGreaterThanOrEqual(500);
+    expect(c - b).toBeGreaterThanOrEqual(500);
+  });
+});
+
 describe('isolation', () => {
   it('a hanging target does not delay a healthy one', async () => {
     const healthy = await collector();
