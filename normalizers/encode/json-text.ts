@@ -6,9 +6,11 @@
 // document equal after JSON.parse.
 const RAW_LEFT_BY_STRINGIFY = /[\u007f-\u009f\u2028\u2029]/g;
 
+const ANY_RAW_LEFT = /[\u007f-\u009f\u2028\u2029]/;
+
 export function safeJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    RAW_LEFT_BY_STRINGIFY,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  const text = JSON.stringify(value);
+  // Almost no record holds such a character: a plain test is cheaper than a replace that finds nothing.
+  if (!ANY_RAW_LEFT.test(text)) return text;
+  return text.replace(RAW_LEFT_BY_STRINGIFY, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
