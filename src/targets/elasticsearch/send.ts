@@ -5,7 +5,7 @@ import type { Target } from '../types.js';
 import { createBatcher, type BatchItem } from '../shared/batcher.js';
 import { classifyHttpStatus } from '../shared/classify-http.js';
 import { responseExcerpt } from '../shared/http-body.js';
-import { createHttpAgent, describeUrl, httpRequest } from '../shared/http-request.js';
+import { httpRequest, httpTargetBase } from '../shared/http-request.js';
 import { BULK_FILTER_PATH, encodeBulkPair, joinBulkPairs } from './encode.js';
 import { classifyBulkResponse } from './classify.js';
 
@@ -22,9 +22,7 @@ function authorization(config: ElasticsearchTargetConfig): Record<string, string
 }
 
 export function buildElasticsearchTarget(config: ElasticsearchTargetConfig, deps: TargetDeps): Target {
-  const base = new URL(config.url);
-  const what = `elasticsearch target ${config.name} (${describeUrl(base)})`;
-  const agent = createHttpAgent(base, config.tls, config.concurrency + 4);
+  const { url: base, what, agent } = httpTargetBase('elasticsearch', config, deps.logger);
   const bulkUrl = new URL(base.href);
   bulkUrl.pathname = `${bulkUrl.pathname.replace(/\/+$/, '')}/_bulk`;
   bulkUrl.searchParams.set('filter_path', BULK_FILTER_PATH);
@@ -34,9 +32,6 @@ export function buildElasticsearchTarget(config: ElasticsearchTargetConfig, deps
     ...authorization(config),
   };
   const secrets = [config.apiKey, config.password].filter((s): s is string => s !== undefined);
-  if (config.tls?.rejectUnauthorized === false) {
-    deps.logger.warn('TLS certificate verification is off for this target', { target: config.name });
-  }
 
   const batcher = createBatcher({
     ...config.batch,

@@ -5,14 +5,12 @@ import type { Target } from '../types.js';
 import { createBatcher, type BatchItem } from '../shared/batcher.js';
 import { secretHeaderValues } from '../shared/http-body.js';
 import { compileRetryOn } from '../shared/classify-http.js';
-import { createHttpAgent, describeUrl, httpRequest } from '../shared/http-request.js';
+import { httpRequest, httpTargetBase } from '../shared/http-request.js';
 import { classifyCollectorResponse } from './classify.js';
 import { contentTypeFor, encodeHttpPiece, httpPieceBytes, joinHttpPieces } from './encode.js';
 
 export function buildHttpTarget(config: HttpTargetConfig, deps: TargetDeps): Target {
-  const url = new URL(config.url);
-  const what = `http target ${config.name} (${describeUrl(url)})`;
-  const agent = createHttpAgent(url, config.tls, config.concurrency + 4);
+  const { url, what, agent } = httpTargetBase('http', config, deps.logger);
   const retryOn = compileRetryOn(config.retryOn);
   const encoding = config.encoding;
   // Configured headers win over the defaults, except the framing headers that config validation refuses.
@@ -22,9 +20,6 @@ export function buildHttpTarget(config: HttpTargetConfig, deps: TargetDeps): Tar
     ...config.headers,
   };
   const secrets = secretHeaderValues(config.headers);
-  if (config.tls?.rejectUnauthorized === false) {
-    deps.logger.warn('TLS certificate verification is off for this target', { target: config.name });
-  }
 
   const batcher = createBatcher({
     ...config.batch,

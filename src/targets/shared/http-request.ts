@@ -11,14 +11,17 @@
 //   HttpRequestOptions, HttpResponse         their shapes
 //   describeUrl(url)                         the origin only, for logs and messages: paths and query strings can carry
 //                                            tokens (Rapid7, Sumo Logic), userinfo is a password
+//   httpTargetBase(kind, config, logger)     URL, message prefix and agent of an HTTP-based target; warns once when
+//                                            TLS verification is turned off
 // Redirects are never followed (a 3xx is returned to the caller), so a token is never replayed to another host.
 import http from 'node:http';
 import https from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Logger } from 'winston';
 import type { TlsConfig } from '../common-config.js';
-import { createSecureContext } from 'node:tls';
 import { buildTlsOptions } from './tls-options.js';
 import { RequestAbortedError, RequestTimeoutError } from './classify-http.js';
 
@@ -202,4 +205,22 @@ function abortReason(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason.message || reason.name;
   return typeof reason === 'string' ? reason : 'aborted';
+}
+
+/** What every HTTP-based target sets up first: its base URL, how messages name it, and its pooled agent. */
+export function httpTargetBase(
+  kind: string,
+  config: { name: string; url: string; tls?: TlsConfig | undefined; concurrency: number },
+  logger: Logger,
+): { url: URL; what: string; agent: http.Agent } {
+  const url = new URL(config.url);
+  if (config.tls?.rejectUnauthorized === false) {
+    logger.warn('TLS certificate verification is off for this target', { target: config.name });
+  }
+  return {
+    url,
+    what: `${kind} target ${config.name} (${describeUrl(url)})`,
+    // A few sockets above the job concurrency, for HEC ack polls and for requests still closing.
+    agent: createHttpAgent(url, config.tls, config.concurrency + 4),
+  };
 }

@@ -4,7 +4,7 @@ import type { SplunkHecTargetConfig } from './config.js';
 import type { TargetDeps } from '../registry.js';
 import type { Target } from '../types.js';
 import { createBatcher, type BatchItem } from '../shared/batcher.js';
-import { createHttpAgent, describeUrl, httpRequest } from '../shared/http-request.js';
+import { httpRequest, httpTargetBase } from '../shared/http-request.js';
 import { classifyHecResponse, parseHecReply } from './classify.js';
 import { encodeHecEvent, joinHecEvents } from './encode.js';
 import { waitForAck } from './ack.js';
@@ -18,9 +18,7 @@ function endpoint(base: URL, path: string, query?: Record<string, string>): URL 
 }
 
 export function buildSplunkHecTarget(config: SplunkHecTargetConfig, deps: TargetDeps): Target {
-  const base = new URL(config.url);
-  const what = `splunk-hec target ${config.name} (${describeUrl(base)})`;
-  const agent = createHttpAgent(base, config.tls, config.concurrency + 4);
+  const { url: base, what, agent } = httpTargetBase('splunk-hec', config, deps.logger);
   // One channel per target instance: Splunk tracks ackIds per channel, and a channel is cheap.
   const channel = randomUUID();
   const eventUrl = endpoint(base, '/services/collector/event');
@@ -38,9 +36,6 @@ export function buildSplunkHecTarget(config: SplunkHecTargetConfig, deps: Target
     host: config.host,
   };
   let warnedNoAckId = false;
-  if (config.tls?.rejectUnauthorized === false) {
-    deps.logger.warn('TLS certificate verification is off for this target', { target: config.name });
-  }
 
   const batcher = createBatcher({
     ...config.batch,
