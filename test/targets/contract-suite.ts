@@ -4,9 +4,8 @@
 // which record ids the peer parsed. A case that cannot apply (syslog has no Retry-After) is declared not applicable
 // with a reason next to its setup, and registers no test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeliveryError } from '../../src/errors.js';
 import type { EncodedRecord, Target } from '../../src/targets/types.js';
-import { batchOf, jsonRecords, recordingContext } from '../helpers/peers/records.js';
+import { batchOf, jsonRecords, recordingContext, deliveryFailure } from '../helpers/peers/records.js';
 
 /** Peer behaviours the suite asks for; each peer maps them onto its protocol. */
 export type ContractBehaviour =
@@ -60,16 +59,6 @@ function activeTimers(): number {
   return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
 }
 
-async function rejectionOf(promise: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DeliveryError);
-    return error as DeliveryError;
-  }
-  throw new Error('expected the send to fail');
-}
-
 export function targetContract(name: string, setup: ContractSetup): void {
   describe(`target contract: ${name}`, () => {
     let peer: ContractPeer;
@@ -120,7 +109,7 @@ export function targetContract(name: string, setup: ContractSetup): void {
       async (target) => {
         const records = makeRecords(3, 'transient-');
         peer.behave('fail-once');
-        const first = await rejectionOf(target.send(batchOf(records), recordingContext().context));
+        const first = await deliveryFailure(target.send(batchOf(records), recordingContext().context));
         expect(first.retryable).toBe(true);
         await target.send(batchOf(records), recordingContext().context);
         const received = new Set(peer.receivedIds().filter((id) => id.startsWith('transient-')));
@@ -133,7 +122,7 @@ export function targetContract(name: string, setup: ContractSetup): void {
       'permanent failure',
       async (target) => {
         peer.behave('reject');
-        const error = await rejectionOf(
+        const error = await deliveryFailure(
           target.send(batchOf(makeRecords(2, 'permanent-')), recordingContext().context),
         );
         expect(error.retryable).toBe(false);
@@ -145,7 +134,7 @@ export function targetContract(name: string, setup: ContractSetup): void {
       'retry-after',
       async (target) => {
         peer.behave('throttle');
-        const error = await rejectionOf(
+        const error = await deliveryFailure(
           target.send(batchOf(makeRecords(2, 'throttle-')), recordingContext().context),
         );
         expect(error.retryable).toBe(true);
@@ -158,7 +147,7 @@ export function targetContract(name: string, setup: ContractSetup): void {
     contractCase('timeout', async (target) => {
       peer.behave('hang');
       const started = Date.now();
-      const error = await rejectionOf(
+      const error = await deliveryFailure(
         target.send(batchOf(makeRecords(2, 'hang-')), recordingContext().context),
       );
       const elapsed = Date.now() - started;
@@ -187,7 +176,7 @@ export function targetContract(name: string, setup: ContractSetup): void {
       'close fails pending sends',
       async (target) => {
         peer.behave('hang');
-        const pending = rejectionOf(
+        const pending = deliveryFailure(
           target.send(batchOf(makeRecords(2, 'pending-')), recordingContext().context),
         );
         await new Promise((r) => setTimeout(r, 100));

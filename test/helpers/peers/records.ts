@@ -1,5 +1,7 @@
 // Test records and a recording SendContext for target tests.
+import { expect } from 'vitest';
 import winston from 'winston';
+import { DeliveryError } from '../../../src/errors.js';
 import type { EncodedRecord, OutputFormat, SendContext } from '../../../src/targets/types.js';
 
 /** Records whose JSON body carries its id (so peers can report which ids they parsed). */
@@ -61,4 +63,15 @@ export function recordingContext(): RecordingContext {
 
 export function batchOf(records: EncodedRecord[], deliveryId = 'd1') {
   return { deliveryId, transportId: 't1', records };
+}
+
+/** The DeliveryError a send rejected with; fails the test when it resolved or threw anything else. */
+export async function deliveryFailure(promise: Promise<unknown>): Promise<DeliveryError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(DeliveryError);
+    return error as DeliveryError;
+  }
+  throw new Error('expected the send to fail with a DeliveryError');
 }

@@ -1,6 +1,6 @@
 // Tests of the Elasticsearch target against the emulated _bulk endpoint: per-item outcomes, idempotent resends, auth, config.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DeliveryError } from '../../../src/errors.js';
+import type { DeliveryError } from '../../../src/errors.js';
 import { elasticsearchTargetSchema } from '../../../src/targets/elasticsearch/config.js';
 import { buildElasticsearchTarget } from '../../../src/targets/elasticsearch/send.js';
 import type { EncodedRecord, Target } from '../../../src/targets/types.js';
@@ -16,6 +16,7 @@ import {
   silentLogger,
   type RecordingContext,
   at,
+  deliveryFailure,
 } from '../../helpers/peers/records.js';
 
 let peer: ElasticsearchPeer;
@@ -31,16 +32,6 @@ function build(overrides: Record<string, unknown> = {}): Target {
     ...overrides,
   });
   return buildElasticsearchTarget(config, { logger: silentLogger });
-}
-
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DeliveryError);
-    return error as DeliveryError;
-  }
-  throw new Error('expected failure');
 }
 
 /** What a job retry carries: the job's records minus checkpointed and refused ids (the delivery worker does this). */
@@ -98,7 +89,7 @@ describe('elasticsearch _bulk', () => {
     const rec = recordingContext();
 
     // Attempt 1: 429 and 503 items retryable → partial_failure; m5 marked refused; everything else checkpointed.
-    const first = await failure(target.send(batchOf(records), rec.context));
+    const first = await deliveryFailure(target.send(batchOf(records), rec.context));
     expect(first.retryable).toBe(true);
     expect(first.code).toBe('partial_failure');
     expect(first.message).toContain('m5 (400 mapper_parsing_exception');
@@ -128,7 +119,7 @@ describe('elasticsearch _bulk', () => {
     const target = build();
     peer.alwaysReject.add('p1');
     const rec = recordingContext();
-    const error = await failure(target.send(batchOf(jsonRecords(3, 'p', 'ecs')), rec.context));
+    const error = await deliveryFailure(target.send(batchOf(jsonRecords(3, 'p', 'ecs')), rec.context));
     expect(error.retryable).toBe(false);
     expect(error.code).toBe('record_rejected');
     expect(error.message).toMatch(/p1 \(400 mapper_parsing_exception: failed to parse field/);
@@ -140,7 +131,7 @@ describe('elasticsearch _bulk', () => {
   it('a document ES cannot parse is rejected for good', async () => {
     const target = build({ format: 'json' });
     const bad: EncodedRecord = { ...at(jsonRecords(1, 'bad', 'json'), 0), body: '"just a string"' };
-    const error = await failure(target.send(batchOf([bad]), recordingContext().context));
+    const error = await deliveryFailure(target.send(batchOf([bad]), recordingContext().context));
     expect(error.code).toBe('record_rejected');
     await target.close();
   });
@@ -148,14 +139,14 @@ describe('elasticsearch _bulk', () => {
   it('request-level 429 with Retry-After → rateLimited; 401 → permanent', async () => {
     const target = build();
     peer.behaviour = 'throttle';
-    const throttled = await failure(
+    const throttled = await deliveryFailure(
       target.send(batchOf(jsonRecords(1, 't', 'ecs')), recordingContext().context),
     );
     expect(throttled.code).toBe('rate_limited');
     expect(throttled.retryAfterMs).toBe(2_000);
     peer.behaviour = 'ok';
     peer.authorization = 'ApiKey right';
-    const denied = await failure(
+    const denied = await deliveryFailure(
       target.send(batchOf(jsonRecords(1, 't', 'ecs')), recordingContext().context),
     );
     expect(denied.retryable).toBe(false);
@@ -180,7 +171,7 @@ describe('elasticsearch _bulk', () => {
     const records = jsonRecords(12, 's', 'ecs');
     peer.itemFaults.set('s5', [429]);
     const rec = recordingContext();
-    await failure(target.send(batchOf(records), rec.context));
+    await deliveryFailure(target.send(batchOf(records), rec.context));
     expect(peer.requests.length).toBe(2);
     expect(rec.checkpoints.map((c) => c.length)).toEqual([4, 3]);
     await target.send(batchOf(remaining(records, rec)), rec.context);

@@ -2,12 +2,18 @@
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DeliveryError } from '../../../src/errors.js';
 import { httpTargetSchema } from '../../../src/targets/http/config.js';
 import { buildHttpTarget } from '../../../src/targets/http/send.js';
 import type { Target } from '../../../src/targets/types.js';
 import { documentIds, startCollectorPeer, type CollectorPeer } from '../../helpers/peers/collector-peer.js';
-import { batchOf, jsonRecords, recordingContext, silentLogger, at } from '../../helpers/peers/records.js';
+import {
+  batchOf,
+  jsonRecords,
+  recordingContext,
+  silentLogger,
+  at,
+  deliveryFailure,
+} from '../../helpers/peers/records.js';
 import { makeTestPki, type TestPki } from '../../helpers/test-ca.js';
 import { peerTls } from '../../helpers/peers/tls.js';
 
@@ -23,16 +29,6 @@ function build(overrides: Record<string, unknown> = {}, logger: winston.Logger =
     ...overrides,
   });
   return buildHttpTarget(config, { logger });
-}
-
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DeliveryError);
-    return error as DeliveryError;
-  }
-  throw new Error('expected failure');
 }
 
 beforeAll(async () => {
@@ -121,7 +117,7 @@ describe('http target batching', () => {
     const records = jsonRecords(9);
     const rec = recordingContext();
     peer.script.push('ok', 'fail-once');
-    const error = await failure(target.send(batchOf(records), rec.context));
+    const error = await deliveryFailure(target.send(batchOf(records), rec.context));
     expect(error.retryable).toBe(true);
     expect(peer.requests.length).toBe(2);
     const done = new Set(rec.checkpointed());
@@ -161,13 +157,13 @@ describe('http target headers, retryOn and secrets', () => {
   it('retryOn replaces the default list', async () => {
     const target = build({ retryOn: [400] });
     peer.behaviour = 'reject';
-    expect((await failure(target.send(batchOf(jsonRecords(1)), recordingContext().context))).retryable).toBe(
-      true,
-    );
+    expect(
+      (await deliveryFailure(target.send(batchOf(jsonRecords(1)), recordingContext().context))).retryable,
+    ).toBe(true);
     peer.behaviour = 'fail-once';
-    expect((await failure(target.send(batchOf(jsonRecords(1)), recordingContext().context))).retryable).toBe(
-      false,
-    );
+    expect(
+      (await deliveryFailure(target.send(batchOf(jsonRecords(1)), recordingContext().context))).retryable,
+    ).toBe(false);
     await target.close();
   });
 
@@ -177,7 +173,9 @@ describe('http target headers, retryOn and secrets', () => {
     await target.send(batchOf(jsonRecords(1, 'slow-')), recordingContext().context);
     peer.delayMs = 2_000;
     const started = Date.now();
-    const error = await failure(target.send(batchOf(jsonRecords(1, 'slower-')), recordingContext().context));
+    const error = await deliveryFailure(
+      target.send(batchOf(jsonRecords(1, 'slower-')), recordingContext().context),
+    );
     expect(error.code).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(1_000);
     await target.close();
@@ -186,7 +184,7 @@ describe('http target headers, retryOn and secrets', () => {
   it('a reset connection is a retryable network_error', async () => {
     const target = build();
     peer.behaviour = 'reset';
-    const error = await failure(target.send(batchOf(jsonRecords(1)), recordingContext().context));
+    const error = await deliveryFailure(target.send(batchOf(jsonRecords(1)), recordingContext().context));
     expect(error.code).toBe('network_error');
     expect(error.retryable).toBe(true);
     await target.close();
@@ -206,7 +204,7 @@ describe('http target headers, retryOn and secrets', () => {
     const target = build({ headers: { Authorization: SECRET }, tls: undefined }, logger);
     for (const behaviour of ['reject', 'fail-once', 'throttle', 'reset'] as const) {
       peer.behaviour = behaviour;
-      const error = await failure(target.send(batchOf(jsonRecords(1)), recordingContext().context));
+      const error = await deliveryFailure(target.send(batchOf(jsonRecords(1)), recordingContext().context));
       expect(error.message).not.toContain('s3cret');
     }
     expect(lines.join('\n')).not.toContain('s3cret');
@@ -279,7 +277,9 @@ describe('http target over TLS', () => {
       }),
       { logger: silentLogger },
     );
-    const error = await failure(target.send(batchOf(jsonRecords(2, 'bad-')), recordingContext().context));
+    const error = await deliveryFailure(
+      target.send(batchOf(jsonRecords(2, 'bad-')), recordingContext().context),
+    );
     expect(error.code).toBe('tls_error');
     expect(error.retryable).toBe(true);
     expect(tlsPeer.requests.length).toBe(before);
@@ -319,7 +319,9 @@ describe('http target with mutual TLS', () => {
     await withCert.close();
 
     const without = buildHttpTarget(config({ ca: pki.caFile }), { logger: silentLogger });
-    const error = await failure(without.send(batchOf(jsonRecords(1, 'anon-')), recordingContext().context));
+    const error = await deliveryFailure(
+      without.send(batchOf(jsonRecords(1, 'anon-')), recordingContext().context),
+    );
     expect(error.retryable).toBe(true);
     expect(error.code).toBe('tls_error');
     expect(documentIds(mtlsPeer.documents)).toEqual(['mtls-0']);

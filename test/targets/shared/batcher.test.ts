@@ -7,19 +7,10 @@ import {
   type BatchItem,
   type FlushOutcome,
 } from '../../../src/targets/shared/batcher.js';
-import { recordingContext } from '../../helpers/peers/records.js';
+import { recordingContext, deliveryFailure } from '../../helpers/peers/records.js';
 
 const items = (n: number, prefix = 'i', bytes = 10): BatchItem[] =>
   Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, piece: 'x'.repeat(bytes), bytes }));
-
-async function failureOf(promise: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as DeliveryError;
-  }
-  throw new Error('expected failure');
-}
 
 describe('chunkItems', () => {
   it('respects maxEvents and maxBytes, and sends an oversized item alone', () => {
@@ -64,7 +55,7 @@ describe('createBatcher, maxWaitMs = 0', () => {
       },
     });
     const rec = recordingContext();
-    const error = await failureOf(batcher.send(items(6), rec.context));
+    const error = await deliveryFailure(batcher.send(items(6), rec.context));
     expect(error.code).toBe('http_retryable_status');
     expect(calls).toBe(2);
     expect(rec.checkpointed()).toEqual(['i0', 'i1']);
@@ -83,7 +74,7 @@ describe('createBatcher, maxWaitMs = 0', () => {
       }),
     });
     const rec = recordingContext();
-    const error = await failureOf(batcher.send(items(4), rec.context));
+    const error = await deliveryFailure(batcher.send(items(4), rec.context));
     expect(error.code).toBe('partial_failure');
     expect(error.retryable).toBe(true);
     expect(rec.checkpointed().sort()).toEqual(['i0', 'i3']);
@@ -101,7 +92,7 @@ describe('createBatcher, maxWaitMs = 0', () => {
         rejected: new Map([['i1', '400 mapper_parsing_exception']]),
       }),
     });
-    const error = await failureOf(batcher.send(items(3), recordingContext().context));
+    const error = await deliveryFailure(batcher.send(items(3), recordingContext().context));
     expect(error.retryable).toBe(false);
     expect(error.code).toBe('record_rejected');
     expect(error.message).toContain('i1 (400 mapper_parsing_exception)');
@@ -116,7 +107,7 @@ describe('createBatcher, maxWaitMs = 0', () => {
       what: 't',
       flush: async (): Promise<FlushOutcome> => ({ failed: new Map([['i0', rateLimited('slow', 1_500)]]) }),
     });
-    const error = await failureOf(batcher.send(items(2), recordingContext().context));
+    const error = await deliveryFailure(batcher.send(items(2), recordingContext().context));
     expect(error.code).toBe('rate_limited');
     expect(error.retryAfterMs).toBe(1_500);
     await batcher.close();
@@ -132,9 +123,9 @@ describe('createBatcher, maxWaitMs = 0', () => {
     });
     const rec = recordingContext();
     rec.abort();
-    expect((await failureOf(batcher.send(items(1), rec.context))).retryable).toBe(true);
+    expect((await deliveryFailure(batcher.send(items(1), rec.context))).retryable).toBe(true);
     await batcher.close();
-    const error = await failureOf(batcher.send(items(1), recordingContext().context));
+    const error = await deliveryFailure(batcher.send(items(1), recordingContext().context));
     expect(error.code).toBe('target_closed');
   });
 });
@@ -233,7 +224,7 @@ describe('createBatcher, maxWaitMs > 0 (merging concurrent jobs)', () => {
       },
     });
     const a = recordingContext();
-    const error = await failureOf(batcher.send(items(6, 'a'), a.context));
+    const error = await deliveryFailure(batcher.send(items(6, 'a'), a.context));
     expect(error.retryable).toBe(false);
     // The first three chunks go out together (queue full), so all three fail; nothing else remains.
     expect(calls).toBeLessThanOrEqual(3);
@@ -338,14 +329,14 @@ describe('createBatcher, maxWaitMs > 0 (merging concurrent jobs)', () => {
           signal.addEventListener('abort', () => reject(retryable('target_closed', 'closed')));
         }),
     });
-    const inFlight = failureOf(batcher.send(items(1, 'x'), recordingContext().context));
+    const inFlight = deliveryFailure(batcher.send(items(1, 'x'), recordingContext().context));
     await new Promise((r) => setTimeout(r, 5));
     const a = recordingContext();
-    const pendingA = failureOf(batcher.send(items(2, 'a'), a.context));
+    const pendingA = deliveryFailure(batcher.send(items(2, 'a'), a.context));
     await new Promise((r) => setTimeout(r, 5));
     a.abort();
     expect((await pendingA).code).toBe('target_closed');
-    const pendingB = failureOf(batcher.send(items(2, 'b'), recordingContext().context));
+    const pendingB = deliveryFailure(batcher.send(items(2, 'b'), recordingContext().context));
     await new Promise((r) => setTimeout(r, 5));
     await batcher.close();
     for (const error of [await pendingB, await inFlight]) {

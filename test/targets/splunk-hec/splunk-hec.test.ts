@@ -1,12 +1,18 @@
 // Tests of the Splunk HEC target against the emulated HEC: envelopes, reply codes, indexer acknowledgement, batching.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DeliveryError } from '../../../src/errors.js';
 import { splunkHecTargetSchema } from '../../../src/targets/splunk-hec/config.js';
 import { buildSplunkHecTarget } from '../../../src/targets/splunk-hec/send.js';
 import type { Target } from '../../../src/targets/types.js';
 import { documentIds } from '../../helpers/peers/collector-peer.js';
 import { startSplunkHecPeer, type SplunkHecPeer } from '../../helpers/peers/splunk-hec-peer.js';
-import { batchOf, jsonRecords, recordingContext, silentLogger, at } from '../../helpers/peers/records.js';
+import {
+  batchOf,
+  jsonRecords,
+  recordingContext,
+  silentLogger,
+  at,
+  deliveryFailure,
+} from '../../helpers/peers/records.js';
 import { makeTestPki, type TestPki } from '../../helpers/test-ca.js';
 import { peerTls } from '../../helpers/peers/tls.js';
 
@@ -22,16 +28,6 @@ function build(overrides: Record<string, unknown> = {}): Target {
     ...overrides,
   });
   return buildSplunkHecTarget(config, { logger: silentLogger });
-}
-
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DeliveryError);
-    return error as DeliveryError;
-  }
-  throw new Error('expected failure');
 }
 
 beforeAll(async () => {
@@ -105,7 +101,7 @@ describe('splunk-hec envelopes', () => {
 describe('splunk-hec reply codes', () => {
   it('invalid token (403, code 4) is permanent and names the code, not the token', async () => {
     const target = build({ token: 'wrong-token-value' });
-    const error = await failure(target.send(batchOf(jsonRecords(1)), recordingContext().context));
+    const error = await deliveryFailure(target.send(batchOf(jsonRecords(1)), recordingContext().context));
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('HEC code 4 (Invalid token)');
     expect(error.message).not.toContain('wrong-token-value');
@@ -115,11 +111,11 @@ describe('splunk-hec reply codes', () => {
   it('server busy (503, code 9) is retryable; incorrect index (400, code 7) is permanent', async () => {
     const target = build();
     peer.behaviour = 'fail-once';
-    const busy = await failure(target.send(batchOf(jsonRecords(1)), recordingContext().context));
+    const busy = await deliveryFailure(target.send(batchOf(jsonRecords(1)), recordingContext().context));
     expect(busy.retryable).toBe(true);
     expect(busy.message).toContain('code 9');
     peer.behaviour = 'reject';
-    const index = await failure(target.send(batchOf(jsonRecords(1)), recordingContext().context));
+    const index = await deliveryFailure(target.send(batchOf(jsonRecords(1)), recordingContext().context));
     expect(index.retryable).toBe(false);
     expect(index.message).toContain('code 7');
     await target.close();
@@ -128,7 +124,7 @@ describe('splunk-hec reply codes', () => {
   it('a token with acks on needs the channel: without ack config the send fails with code 10', async () => {
     peer.useAck = true;
     const target = build();
-    const error = await failure(target.send(batchOf(jsonRecords(1)), recordingContext().context));
+    const error = await deliveryFailure(target.send(batchOf(jsonRecords(1)), recordingContext().context));
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('code 10');
     await target.close();
@@ -159,7 +155,7 @@ describe('splunk-hec indexer acknowledgement', () => {
     const target = build({ ack: { enabled: true, pollIntervalMs: 20, timeoutMs: 300 } });
     const rec = recordingContext();
     const started = Date.now();
-    const error = await failure(target.send(batchOf(jsonRecords(2)), rec.context));
+    const error = await deliveryFailure(target.send(batchOf(jsonRecords(2)), rec.context));
     expect(error.retryable).toBe(true);
     expect(error.code).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(1_500);
@@ -191,7 +187,7 @@ describe('splunk-hec indexer acknowledgement', () => {
     peer.useAck = true;
     peer.ackMode = { kind: 'never' };
     const target = build({ ack: { enabled: true, pollIntervalMs: 50, timeoutMs: 60_000 } });
-    const pending = failure(target.send(batchOf(jsonRecords(1)), recordingContext().context));
+    const pending = deliveryFailure(target.send(batchOf(jsonRecords(1)), recordingContext().context));
     await new Promise((r) => setTimeout(r, 120));
     const started = Date.now();
     await target.close();
@@ -228,7 +224,7 @@ describe('splunk-hec over TLS', () => {
     expect(documentIds(tlsPeer.events.map((e) => e.event))).toEqual(['tls-0', 'tls-1']);
     await good.close();
     const bad = buildSplunkHecTarget(config(certs.otherCaFile), { logger: silentLogger });
-    const error = await failure(bad.send(batchOf(jsonRecords(1)), recordingContext().context));
+    const error = await deliveryFailure(bad.send(batchOf(jsonRecords(1)), recordingContext().context));
     expect(error.code).toBe('tls_error');
     await bad.close();
   });
