@@ -79,6 +79,8 @@ export async function startTestRedis(): Promise<TestRedis> {
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
       running.kill('SIGTERM');
+      // Redis refuses SIGTERM while it writes an initial AOF (after CONFIG SET appendonly yes): never hang a test.
+      setTimeout(() => running.kill('SIGKILL'), 5000).unref();
     });
   }
 

@@ -43,5 +43,10 @@ describe('Redis checks', () => {
     await client.config('SET', 'save', '');
     expect(await warnings()).toContain('persistence is off');
     await client.config('SET', 'appendonly', 'yes');
+    // Turning AOF on starts a rewrite; let it finish so the server stops cleanly afterwards (bounded wait).
+    const until = Date.now() + 10_000;
+    while (Date.now() < until && /aof_rewrite_in_progress:1/.test(await client.info('persistence'))) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 });

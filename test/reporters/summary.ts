@@ -13,8 +13,10 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failed += 1;
         else skipped += 1;
       }
-      // A file that failed to load counts as a failure even though it holds no test results.
-      if (module.state() === 'failed' && module.children.size === 0) failed += 1;
+      // A file that failed outside its tests (it did not load, or a beforeAll/afterAll hook failed) counts as one
+      // failure even when every test in it passed.
+      const testFailed = [...module.children.allTests()].some((test) => test.result().state === 'failed');
+      if (module.state() === 'failed' && !testFailed) failed += 1;
     }
     failed += unhandledErrors.length;
     process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
