@@ -54,6 +54,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     let remaining = data.records;
     const rejected: Record<string, string> = { ...data.rejected };
     let delivered = data.deliveredCount;
+    const outstanding = () => remaining.filter((record) => !(record.id in rejected));
+    let unsaved = false;
     const persist = () =>
       job.updateData({ ...data, records: remaining, deliveredCount: delivered, rejected });
     const signal = jobSignal ? AbortSignal.any([jobSignal, shutdown.signal]) : shutdown.signal;
@@ -65,14 +67,16 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
         const before = remaining.length;
         remaining = remaining.filter((record) => !done.has(record.id));
         delivered += before - remaining.length;
-        await persist();
+        // Progress only matters if a retry could follow; once nothing is outstanding the job is about to complete,
+        // and rewriting its data would cost a full copy of the records for nothing.
+        if (outstanding().length > 0) await persist();
+        else unsaved = true;
       },
       async reject(rejections) {
         for (const { id, reason } of rejections) rejected[id] = reason;
         await persist();
       },
     };
-    const outstanding = () => remaining.filter((record) => !(record.id in rejected));
     const started = performance.now();
     try {
       const records = outstanding();
@@ -80,6 +84,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
         await target.send({ deliveryId: data.deliveryId, transportId: data.transportId, records }, context);
       }
     } catch (error) {
+      // A failure after a checkpoint that was not written: save it, so the retry or dead letter holds only the rest.
+      if (unsaved) await persist();
       const decision = decideFailure(error);
       const fields = { reason: decision.error.message, attempt: job.attemptsMade + 1 };
       if (decision.kind === 'rate-limit') {
