@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { Config } from './config/schema.js';
+import type { TlsConfig } from './targets/common-config.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
 import { createAdminClient, createProducerClient, workerConnectionOptions } from './redis/connection.js';
 import { inspectRedis, warnAboutRedis } from './redis/check.js';
@@ -36,15 +37,15 @@ export interface StartOptions {
 async function resolveRedis(
   config: Readonly<Config>,
   logger: Logger,
-): Promise<{ url: string; embedded?: EmbeddedRedis }> {
-  if (config.redis.url) return { url: config.redis.url };
+): Promise<{ url: string; tls?: TlsConfig | undefined; embedded?: EmbeddedRedis }> {
+  if (config.redis.url) return { url: config.redis.url, tls: config.redis.tls };
   const embedded = await startEmbeddedRedis(config.dataDir, logger);
   secretRegistry.add(embedded.password);
   return { url: embedded.url, embedded };
 }
 
-async function checkRedis(url: string, logger: Logger): Promise<void> {
-  const client = createAdminClient(url);
+async function checkRedis(url: string, tls: TlsConfig | undefined, logger: Logger): Promise<void> {
+  const client = createAdminClient(url, tls);
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -79,7 +80,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
   for (const secret of config.receiver.secrets) secretRegistry.add(secret);
   const redis = await resolveRedis(config, logger);
   if (redis.embedded) stops.unshift(() => redis.embedded?.stop() ?? Promise.resolve());
-  await checkRedis(redis.url, logger);
+  await checkRedis(redis.url, redis.tls, logger);
 
   let receiverUrl: string | undefined;
   let producerClient: Redis | undefined;
@@ -87,7 +88,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
 
   try {
     if (role !== 'receiver') {
-      const connection = workerConnectionOptions(redis.url);
+      const connection = workerConnectionOptions(redis.url, redis.tls);
       const targets: Target[] = config.targets.map((target) => buildTarget(target, { logger }));
       const delivery = config.targets.map((targetConfig, index) =>
         createDeliveryWorker({
@@ -109,12 +110,12 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         keepCompleted: config.workers.keepCompleted,
         logger,
       });
-      // Stopped after the receiver, before Redis: ingest first (it feeds the delivery queues), then deliveries.
+      // Stopped after the receiver and before Redis.
       stops.unshift(async () => {
         const grace = config.workers.shutdownGraceMs;
-        await Promise.race([ingest.close(), new Promise((r) => setTimeout(r, grace))]);
-        await ingest.close(true).catch(() => undefined);
-        await Promise.all(delivery.map((worker) => worker.close(grace)));
+        // All at once, so the whole stop fits in one grace period: jobs the ingest worker still adds simply wait
+        // in their target's queue for the next start.
+        await Promise.all([ingest.close(grace), ...delivery.map((worker) => worker.close(grace))]);
         await Promise.all(targets.map((target) => target.close().catch(() => undefined)));
       });
       logger.info('Workers started.', {
@@ -125,7 +126,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
     if (role !== 'worker') {
       const secrets = webhookSecrets(config, logger);
       for (const secret of secrets) secretRegistry.add(secret);
-      producerClient = createProducerClient(redis.url, config.redis.commandTimeoutMs);
+      producerClient = createProducerClient(redis.url, config.redis.commandTimeoutMs, redis.tls);
       producerClient.on('error', () => undefined);
       const client = producerClient;
       await waitForReady(client, 5000);

@@ -59,7 +59,7 @@ export async function runDlq(argv: string[]): Promise<number> {
   const logger = createLogger({ level: 'warn', format: 'json', stream: process.stderr });
   const redis = await openAdminRedis(config, logger);
   const store = openDeadLetters({
-    connection: workerConnectionOptions(redis.url),
+    connection: workerConnectionOptions(redis.url, config.redis.url ? config.redis.tls : undefined),
     prefix: config.redis.prefix,
     targets: config.targets.map((target) => target.name),
   });

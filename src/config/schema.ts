@@ -1,5 +1,6 @@
 // The one configuration schema: YAML file and environment variables are both validated against it, once.
 import { z } from 'zod';
+import { tlsSchema } from '../targets/common-config.js';
 import { targetSchema } from '../targets/target-schema.js';
 
 const MIB = 1024 * 1024;
@@ -35,23 +36,30 @@ export const receiverSchema = z.strictObject({
   requestTimeoutMs: z.number().int().min(1000).default(30_000),
 });
 
-export const redisSchema = z.strictObject({
-  /** redis:// or rediss:// URL; unset starts an embedded redis-server under dataDir. */
-  url: z
-    .string()
-    .regex(/^(redis|rediss):\/\//, 'must start with redis:// or rediss://')
-    .optional(),
-  /**
-   * Prefix of every queue key. On Redis Cluster wrap it in braces (a hash tag, e.g. "{snyk-siem}") so that each
-   * queue's keys share one slot.
-   */
-  prefix: z
-    .string()
-    .regex(/^[^:\s]+$/, 'must not contain ":" or spaces')
-    .default('snyk-siem'),
-  /** Receiver: how long an enqueue may wait for Redis before answering 503. */
-  commandTimeoutMs: z.number().int().min(100).max(10_000).default(1500),
-});
+export const redisSchema = z
+  .strictObject({
+    /** redis:// or rediss:// URL; unset starts an embedded redis-server under dataDir. */
+    url: z
+      .string()
+      .regex(/^(redis|rediss):\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+    /**
+     * Prefix of every queue key. On Redis Cluster wrap it in braces (a hash tag, e.g. "{snyk-siem}") so that each
+     * queue's keys share one slot.
+     */
+    prefix: z
+      .string()
+      .regex(/^[^:\s]+$/, 'must not contain ":" or spaces')
+      .default('snyk-siem'),
+    /** Receiver: how long an enqueue may wait for Redis before answering 503. */
+    commandTimeoutMs: z.number().int().min(100).max(10_000).default(1500),
+    /** TLS for a rediss:// URL: a private CA, a client certificate (files read at start). */
+    tls: tlsSchema.optional(),
+  })
+  .refine((redis) => redis.tls === undefined || redis.url?.startsWith('rediss://') === true, {
+    message: 'redis.tls needs a rediss:// URL',
+    path: ['tls'],
+  });
 
 export const retrySchema = z.strictObject({
   /** First backoff step; each retry doubles the ceiling, and the wait is drawn uniformly below it (full jitter). */

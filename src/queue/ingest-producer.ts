@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { INGEST_JOB, type IngestJobData } from './jobs.js';
 import { INGEST_QUEUE } from './names.js';
+import { closeWithin } from '../lifecycle/close-within.js';
 
 export interface IngestProducerOptions {
   client: Redis;
@@ -57,7 +58,7 @@ export function createIngestProducer(options: IngestProducerOptions) {
       return { deliveryId };
     },
     async close(): Promise<void> {
-      await queue.close();
+      await closeWithin(queue, 2000);
     },
   };
 }

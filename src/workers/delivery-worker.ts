@@ -8,6 +8,7 @@ import type { DeliveryJobData } from '../queue/jobs.js';
 import { targetQueueName } from '../queue/names.js';
 import { backoffStrategy, decideFailure, retryAgeExceeded } from '../queue/retry-policy.js';
 import type { Counters } from '../telemetry/counters.js';
+import { closeWithin, settlesWithin } from '../lifecycle/close-within.js';
 
 export interface DeliveryWorkerOptions {
   connection: ConnectionOptions;
@@ -146,18 +147,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     queue,
     /** Stops taking jobs and waits for active ones until the deadline, then aborts them (they are retried later). */
     async close(graceMs: number): Promise<void> {
-      const closing = worker.close();
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), graceMs);
-      });
-      const outcome = await Promise.race([closing.then(() => 'closed' as const), deadline]);
-      clearTimeout(timer);
-      if (outcome === 'timeout') {
+      if (!(await settlesWithin(worker.close(), graceMs))) {
         shutdown.abort(new Error('shutdown'));
-        await worker.close(true);
+        if (!(await settlesWithin(worker.close(true), 2000))) await settlesWithin(worker.disconnect(), 1000);
       }
-      await queue.close();
+      await closeWithin(queue, 2000);
     },
   };
 }

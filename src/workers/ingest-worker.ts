@@ -9,6 +9,7 @@ import { DELIVERY_JOB, type DeliveryJobData, type IngestJobData } from '../queue
 import { INGEST_QUEUE, targetQueueName } from '../queue/names.js';
 import { deliveryJobOptions } from '../queue/retry-policy.js';
 import { passesFilter } from './filter.js';
+import { closeWithin, settlesWithin } from '../lifecycle/close-within.js';
 
 export interface IngestWorkerOptions {
   connection: ConnectionOptions;
@@ -136,9 +137,12 @@ export function createIngestWorker(options: IngestWorkerOptions) {
 
   return {
     worker,
-    async close(force = false): Promise<void> {
-      await worker.close(force);
-      await Promise.all([...queues.values()].map((queue) => queue.close()));
+    /** Stops taking jobs and lets active ones finish until the deadline; then drops them (they are retried). */
+    async close(graceMs: number): Promise<void> {
+      if (!(await settlesWithin(worker.close(), graceMs))) {
+        if (!(await settlesWithin(worker.close(true), 2000))) await settlesWithin(worker.disconnect(), 1000);
+      }
+      await Promise.all([...queues.values()].map((queue) => closeWithin(queue, 2000)));
     },
   };
 }

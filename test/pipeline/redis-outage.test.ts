@@ -1,7 +1,7 @@
 // With Redis down the receiver answers 503 quickly with Retry-After, and recovers by itself when Redis returns.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { waitFor, useForwarder } from '../helpers/forwarder.js';
+import { startForwarder, useForwarder, waitFor } from '../helpers/forwarder.js';
 import { fixture, postWebhook } from '../helpers/webhook.js';
 
 const fx = useForwarder();
@@ -39,5 +39,23 @@ describe('Redis outage', () => {
       15_000,
       'records after recovery',
     );
+  });
+
+  it('stops within its grace period when SIGTERM comes while Redis is down', async () => {
+    const other = await startForwarder({
+      redisUrl: fx.redis.url,
+      config: { workers: { shutdownGraceMs: 1000 } },
+    });
+    await fx.redis.stop();
+    try {
+      const started = Date.now();
+      await other.stop();
+      const ms = Date.now() - started;
+      console.log(`stop with Redis down took ${ms} ms`);
+      // Grace (1 s) plus the bounded close of each queue (2 s) and disconnects (1 s).
+      expect(ms).toBeLessThan(6000);
+    } finally {
+      await fx.redis.start();
+    }
   });
 });
