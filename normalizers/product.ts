@@ -1,6 +1,6 @@
 // Which Snyk product a project belongs to, by project type; names the CEF/LEEF Device Product and ECS observer.product.
 
-// Project types: Snyk docs "project-type-responses-from-the-api"; container types per snyk-webhooks.md §8.7.
+// Project types: Snyk docs "project-type-responses-from-the-api"; container types apk, deb, rpm, linux, dockerfile.
 const CONTAINER_TYPES = new Set(['apk', 'deb', 'rpm', 'linux', 'dockerfile']);
 
 export type SnykProduct = 'Snyk Open Source' | 'Snyk Container' | 'Snyk IaC' | 'Snyk Code' | 'Snyk';

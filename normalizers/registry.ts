@@ -6,7 +6,7 @@ import type { DeliveryContext, NormalizedRecord } from './types.js';
 
 export type Normalizer = (payload: unknown, context: DeliveryContext) => NormalizedRecord[];
 
-// Snyk sends exactly these two events (snyk-webhooks.md §1, §3). `satisfies` keeps the table exhaustive over
+// Snyk sends exactly these two events (Snyk docs, "Webhook events and payloads"). `satisfies` keeps the table exhaustive over
 // KnownEvent: adding a name to the union without a normaliser is a compile error.
 type KnownEvent = 'ping/v0' | 'project_snapshot/v0';
 

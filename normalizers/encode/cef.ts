@@ -9,9 +9,9 @@ import { eventClassId } from './event-id.js';
 import { counts, fixedInLabel, joinList, packageLabel } from './fields.js';
 
 // Spec: "Implementing ArcSight CEF" rev 25 (same rules in rev 27), "Character Encoding" and the extension
-// dictionary; summarised in output-formats.md §1.2-§1.7.
+// dictionary.
 
-/** Maximum lengths from the CEF header table and extension dictionary (output-formats.md §1.7). */
+/** Maximum lengths from the CEF header table and extension dictionary ("Implementing ArcSight CEF" rev 25). */
 export const CEF_LIMITS = {
   deviceVendor: 63,
   deviceProduct: 63,

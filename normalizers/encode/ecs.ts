@@ -7,7 +7,7 @@ import { commonFlat, kindFlat } from './flat.js';
 import { safeJson } from './json-text.js';
 
 // Field reference: ECS 9.4 (ecs_flat.yml, shipped as EcsFlat in the npm package @elastic/ecs 9.4.0), summarised
-// in output-formats.md §3. Categorisation: event.category `vulnerability` expects event.type `info`;
+// in the ECS 9 field reference. Categorisation: event.category `vulnerability` expects event.type `info`;
 // event.kind `alert` for a newly introduced issue (as Elastic's own Snyk integration does), `event` for a
 // resolved one, `metric` for the snapshot counts, `event` for anything else.
 

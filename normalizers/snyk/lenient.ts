@@ -1,7 +1,7 @@
 // Lenient readers for optional Snyk fields: a wrong type drops the field instead of failing the delivery.
 import { z } from 'zod';
 
-// Snyk's webhooks are beta and change without notice (snyk-webhooks.md §2, §8.6); informational fields of an
+// Snyk's webhooks are beta and change without notice (Snyk docs, "About webhooks": beta, payloads may change without notice); informational fields of an
 // unexpected type are dropped so that one odd field does not lose a whole delivery. The plain functions serve the
 // hand-written issue reader (the hot path: up to thousands of issues per snapshot); the zod forms serve the schema.
 

@@ -4,7 +4,7 @@ import { canonicalTime } from '../time.js';
 import type { IssueInfo, Severity } from '../types.js';
 import { asBoolean, asNumber, asObject, asString, asStringList } from './lenient.js';
 
-// Field table: snyk-webhooks.md §8.5. Required: an object with issueData (an object), an id (issue.id or
+// Field table: the v1 aggregated-issue shape (Snyk docs, "Webhook events and payloads"). Required: an object with issueData (an object), an id (issue.id or
 // issueData.id) and a severity among low/medium/high/critical. Everything else is optional and dropped when its
 // type is wrong. Written by hand rather than with zod: this runs once per issue, thousands of times per snapshot.
 

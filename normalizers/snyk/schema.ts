@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { asStringList, optString } from './lenient.js';
 
-// Field tables: snyk-webhooks.md §8.2-§8.6 (documented shape plus what real captures carry).
+// Field tables: Snyk docs "Webhook events and payloads" plus what the real captures in test/fixtures/snyk carry.
 
 const counts = z
   .unknown()

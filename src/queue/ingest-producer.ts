@@ -30,7 +30,7 @@ export function deliveryIdFor(transportIdHeader: string, bodySha256: string): st
 
 export function createIngestProducer(options: IngestProducerOptions) {
   // skipWaitingForReady + skipVersionCheck: the queue fails fast while Redis is down and recovers when it returns
-  // (bullmq-koa.md §6.1); the version and eviction checks run separately at start.
+  // (BullMQ 6: a Queue built with skipWaitingForReady alone stays broken after an outage); the version and eviction checks run separately at start.
   const queue = new Queue<IngestJobData>(INGEST_QUEUE, {
     connection: options.client,
     prefix: options.prefix,

@@ -18,7 +18,7 @@ export function ensureGeneratedSecret(dataDir: string): GeneratedSecret {
     chmodSync(path, 0o600);
     return { secret: readFileSync(path, 'utf8').trim(), path, created: false };
   }
-  // 32 random bytes as hex: above every length rule reported for Snyk secrets (snyk-webhooks.md §5.1).
+  // 32 random bytes as hex: above every length rule reported for Snyk secrets (16 and 20 characters are the minimums reported by Snyk integrators).
   const secret = randomBytes(32).toString('hex');
   writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
   return { secret, path, created: true };

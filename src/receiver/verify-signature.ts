@@ -6,7 +6,7 @@ const HEADER = /^sha256=([0-9a-fA-F]{64})$/;
 export type SignatureVerdict = 'valid' | 'missing' | 'malformed' | 'mismatch';
 
 /**
- * Checks the signature over the exact bytes received, never over re-serialised JSON (snyk-webhooks.md §5.3).
+ * Checks the signature over the exact bytes received, never over re-serialised JSON (Snyk's own sample verifier re-serialises, which fails on real deliveries).
  * Hex is compared as bytes, so upper- and lower-case digests are the same digest (RFC 4648 §8: base16 is
  * case-insensitive). Every secret is tried, without an early exit, so timing does not reveal which one matched.
  */

@@ -7,13 +7,13 @@ import { buildTlsOptions } from '../targets/shared/tls-options.js';
 /** Options for BullMQ workers: blocking commands, retries forever, never gives up a command during an outage. */
 export function workerConnectionOptions(url: string, tlsConfig?: TlsConfig): BullRedisOptions {
   const { host, port, username, password, db, tls } = parseRedisUrl(url, tlsConfig);
-  // bullmq-koa.md §5: with an options object BullMQ forces `null` only on the blocking connection, so set it here.
+  // With an options object BullMQ 6 forces `null` only on the blocking connection (Worker.createBackend), so set it here.
   return { host, port, username, password, db, tls, maxRetriesPerRequest: null, enableReadyCheck: true };
 }
 
 /**
  * The producer client. `enableOfflineQueue: false` rejects at once while Redis is known to be down, and
- * `commandTimeout` bounds a command written before ioredis noticed the drop (bullmq-koa.md §6.1).
+ * `commandTimeout` bounds a command written before ioredis noticed the drop (BullMQ guide, "Failing fast when Redis is down").
  */
 export function createProducerClient(url: string, commandTimeoutMs: number, tls?: TlsConfig): Redis {
   return new Redis({

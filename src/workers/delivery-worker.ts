@@ -22,7 +22,7 @@ export interface DeliveryWorkerOptions {
 
 /**
  * Without a configured rate limit the limiter is effectively unlimited; it must exist because BullMQ only honours a
- * manual `queue.rateLimit()` (our Retry-After pause) when `limiter.max` is set (bullmq-koa.md §4.3).
+ * manual `queue.rateLimit()` (our Retry-After pause) when `limiter.max` is set (BullMQ guide, "Rate limiting", manual rate-limit).
  */
 const UNLIMITED = { max: 1_000_000_000, duration: 1000 };
 

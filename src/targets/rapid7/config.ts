@@ -11,7 +11,7 @@ export const rapid7TargetSchema = z
   .strictObject({
     ...commonTargetFields,
     type: z.literal('rapid7'),
-    /** JSON is what Log Search filters by field (transports.md §6.3); CEF and LEEF are keyword-searchable text. */
+    /** JSON is what Log Search filters by field (Rapid7 docs, "Log Search: JSON key-value search"); CEF and LEEF are keyword-searchable text. */
     format: z.enum(FORMATS).default('json'),
     /**
      * webhook: HTTPS POST per record to https://<region>.webhook.logs.insight.rapid7.com/v1/noformat/<token> (204).

@@ -1,6 +1,6 @@
 // Rapid7 InsightIDR / Log Search addresses: region codes, the webhook URL, the token-TCP data host, and token redaction.
 
-/** Region codes: the first label of the product URL, e.g. us.idr.insight.rapid7.com (transports.md §6.2). */
+/** Region codes: the first label of the product URL, e.g. us.idr.insight.rapid7.com (Rapid7 docs, "Product regions"). */
 export const RAPID7_REGIONS = ['us', 'us2', 'us3', 'eu', 'ca', 'au', 'ap'] as const;
 export type Rapid7Region = (typeof RAPID7_REGIONS)[number];
 

@@ -9,7 +9,7 @@ import { webhookRequest } from './encode.js';
 
 /**
  * Requests of one job in flight at once. Rapid7 documents one entry per POST and no batch form for this endpoint
- * (transports.md §6.1), so records travel one per request; a small window keeps the latency of a large delivery
+ * (Rapid7 docs, "Webhook event source"), so records travel one per request; a small window keeps the latency of a large delivery
  * low without flooding the collector.
  */
 export const WEBHOOK_PARALLELISM = 8;

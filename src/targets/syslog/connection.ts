@@ -198,7 +198,7 @@ export class StreamConnection {
         return;
       }
       // A fresh socket every time: a TLS target always builds a new TLSSocket, never re-connects an old one
-      // (winston-syslog's cleartext-after-reconnect defect, transports.md §4.2).
+      // (winston-syslog's cleartext-after-reconnect defect, docs/targets/syslog.md).
       const socket = tlsOptions ? tls.connect({ ...tlsOptions, host, port }) : net.connect({ host, port });
       let done = false;
       const finish = (error: unknown): void => {
@@ -314,7 +314,7 @@ export class StreamConnection {
   }
 
   /**
-   * A write callback means "accepted by the local kernel", not "read by the collector" (transports.md §2.4). A peer
+   * A write callback means "accepted by the local kernel", not "read by the collector" (Node net docs, socket.write callback). A peer
    * that closes or restarts answers bytes it did not read with a reset within about one round trip; waiting
    * `settleMs` with the connection intact turns that reset into a retry of this batch instead of a silent loss.
    */
