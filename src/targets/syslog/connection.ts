@@ -281,74 +281,91 @@ export class StreamConnection {
     const { what, timeoutMs } = this.options;
     if (!link.open)
       return Promise.reject(link.failure ?? retryable('network_error', `${what}: connection lost`));
-    return new Promise<void>((resolve, reject) => {
-      let done = false;
-      const finish = (error: DeliveryError | undefined): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        unwatch();
-        if (error) reject(error);
-        else resolve();
-      };
-      // A write that does not reach the kernel in time means the peer stopped reading; the stream may hold a partial
-      // frame, so the socket is destroyed rather than reused.
-      const timer = setTimeout(() => {
-        const error = retryable('timeout', `${what}: write not flushed within ${timeoutMs} ms`);
-        link.failure ??= error;
-        link.socket.destroy();
-        finish(error);
-      }, timeoutMs);
-      // An abort does not cut the write short (that would corrupt framing); the bytes may still arrive, so a retry
-      // may duplicate them (at-least-once).
-      const onAbort = (): void => finish(this.abortError());
-      signal.addEventListener('abort', onAbort, { once: true });
-      const unwatch = onLinkClose(link, () =>
-        finish(link.failure ?? retryable('network_error', `${what}: connection closed during the write`)),
-      );
-      link.socket.write(data, (error) => {
-        finish(error ? (link.failure ?? classifySocketError(error, what)) : undefined);
-      });
-    });
+    // An abort does not cut the write short (that would corrupt framing); the bytes may still arrive, so a retry
+    // may duplicate them (at-least-once).
+    return stepOnLink(
+      link,
+      signal,
+      () => this.abortError(),
+      () => link.failure ?? retryable('network_error', `${what}: connection closed during the write`),
+      (finish) => {
+        // A write that does not reach the kernel in time means the peer stopped reading; the stream may hold a
+        // partial frame, so the socket is destroyed rather than reused.
+        const timer = setTimeout(() => {
+          const error = retryable('timeout', `${what}: write not flushed within ${timeoutMs} ms`);
+          link.failure ??= error;
+          link.socket.destroy();
+          finish(error);
+        }, timeoutMs);
+        link.socket.write(data, (error) => {
+          finish(error ? (link.failure ?? classifySocketError(error, what)) : undefined);
+        });
+        return () => clearTimeout(timer);
+      },
+    );
   }
 
   /**
-   * A write callback means "accepted by the local kernel", not "read by the collector" (Node net docs, socket.write callback). A peer
-   * that closes or restarts answers bytes it did not read with a reset within about one round trip; waiting
-   * `settleMs` with the connection intact turns that reset into a retry of this batch instead of a silent loss.
+   * A write callback means "accepted by the local kernel", not "read by the collector" (Node net docs, the
+   * socket.write callback). A peer that closes or restarts answers bytes it did not read with a reset within about
+   * one round trip; waiting `settleMs` with the connection intact turns that reset into a retry of this batch
+   * instead of a silent loss.
    */
   private settle(link: Link, signal: AbortSignal): Promise<void> {
     const { settleMs, what } = this.options;
     if (settleMs <= 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      let done = false;
-      const finish = (error: DeliveryError | undefined): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        unwatch();
-        if (error) reject(error);
-        else resolve();
-      };
-      // When the timer fires, the event loop may have been busy past settleMs with a reset already waiting in the
-      // kernel; timers run before I/O in a loop turn, so the verdict waits one setImmediate (after the poll phase,
-      // where a pending FIN or RST is read) and then looks at the link.
-      const timer = setTimeout(
-        () =>
-          setImmediate(() =>
-            finish(link.open || link.clean ? undefined : closedAfterWrite(link, settleMs, what)),
-          ),
-        settleMs,
-      );
-      const onAbort = (): void => finish(this.abortError());
-      signal.addEventListener('abort', onAbort, { once: true });
-      const unwatch = onLinkClose(link, () =>
-        finish(link.clean ? undefined : closedAfterWrite(link, settleMs, what)),
-      );
-    });
+    return stepOnLink(
+      link,
+      signal,
+      () => this.abortError(),
+      () => (link.clean ? undefined : closedAfterWrite(link, settleMs, what)),
+      (finish) => {
+        // When the timer fires, the event loop may have been busy past settleMs with a reset already waiting in the
+        // kernel; timers run before I/O in a loop turn, so the verdict waits one setImmediate (after the poll
+        // phase, where a pending FIN or RST is read) and then looks at the link.
+        const timer = setTimeout(
+          () =>
+            setImmediate(() =>
+              finish(link.open || link.clean ? undefined : closedAfterWrite(link, settleMs, what)),
+            ),
+          settleMs,
+        );
+        return () => clearTimeout(timer);
+      },
+    );
   }
+}
+
+/**
+ * One step on a link (a write, a settle window) that ends once, at the first of: its own verdict, an abort, or the
+ * link closing. `start` gets the `finish` callback and returns its cleanup (timers); every listener is removed.
+ */
+function stepOnLink(
+  link: Link,
+  signal: AbortSignal,
+  abortError: () => DeliveryError,
+  onClose: () => DeliveryError | undefined,
+  start: (finish: (error: DeliveryError | undefined) => void) => () => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    let cleanup: () => void = () => undefined;
+    const finish = (error: DeliveryError | undefined): void => {
+      if (done) return;
+      done = true;
+      cleanup();
+      signal.removeEventListener('abort', onAbort);
+      unwatch();
+      if (error) reject(error);
+      else resolve();
+    };
+    const onAbort = (): void => finish(abortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    const unwatch = onLinkClose(link, () => finish(onClose()));
+    cleanup = start(finish);
+    // A verdict reached while starting must not leave the step's timer behind.
+    if (done) cleanup();
+  });
 }
 
 /** The error for a batch whose connection ended inside its settle window: the peer may not have read it. */
