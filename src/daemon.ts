@@ -8,7 +8,7 @@ import type { TlsConfig } from './targets/common-config.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
 import { createAdminClient, createProducerClient, workerConnectionOptions } from './redis/connection.js';
 import { inspectRedis, warnAboutRedis } from './redis/check.js';
-import { createIngestProducer, type IngestProducer } from './queue/ingest-producer.js';
+import { createIngestProducer } from './queue/ingest-producer.js';
 import { createReceiverApp } from './receiver/app.js';
 import { ensureGeneratedSecret } from './receiver/secret-file.js';
 import { createIngestWorker } from './workers/ingest-worker.js';
@@ -83,8 +83,6 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
   await checkRedis(redis.url, redis.tls, logger);
 
   let receiverUrl: string | undefined;
-  let producerClient: Redis | undefined;
-  let producer: IngestProducer | undefined;
 
   try {
     if (role !== 'receiver') {
@@ -126,11 +124,10 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
     if (role !== 'worker') {
       const secrets = webhookSecrets(config, logger);
       for (const secret of secrets) secretRegistry.add(secret);
-      producerClient = createProducerClient(redis.url, config.redis.commandTimeoutMs, redis.tls);
-      producerClient.on('error', () => undefined);
-      const client = producerClient;
+      const client = createProducerClient(redis.url, config.redis.commandTimeoutMs, redis.tls);
+      client.on('error', () => undefined);
       await waitForReady(client, 5000);
-      producer = createIngestProducer({
+      const producer = createIngestProducer({
         client,
         prefix: config.redis.prefix,
         dedupWindowSeconds: config.receiver.dedupWindowSeconds,
@@ -157,10 +154,9 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       const address = listening.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       receiverUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
-      const activeProducer = producer;
       stops.unshift(async () => {
         await closeServer(listening, config.workers.shutdownGraceMs);
-        await activeProducer.close().catch(() => undefined);
+        await producer.close().catch(() => undefined);
         client.disconnect();
       });
       logger.info('Receiver listening.', { url: `${receiverUrl}${config.receiver.path}` });
