@@ -1,31 +1,62 @@
-// Starts the forwarder: Redis (embedded or configured), the receiver and/or the workers, and stops them in order.
-import type { Server } from 'node:http';
+// Starts the forwarder: Redis (embedded or configured), the receiver and/or the workers; reloads, probes and stops them.
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { Config } from './config/schema.js';
 import type { TlsConfig } from './targets/common-config.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
+import { StartupError } from './errors.js';
+import { openEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
 import { createAdminClient, createProducerClient, workerConnectionOptions } from './redis/connection.js';
 import { inspectRedis, warnAboutRedis } from './redis/check.js';
 import { createIngestProducer } from './queue/ingest-producer.js';
 import { createReceiverApp } from './receiver/app.js';
 import { ensureGeneratedSecret } from './receiver/secret-file.js';
-import { createIngestWorker } from './workers/ingest-worker.js';
-import { createDeliveryWorker } from './workers/delivery-worker.js';
-import { buildTarget } from './targets/registry.js';
-import type { Target } from './targets/types.js';
+import { startPipelineWorkers, type PipelineWorkers } from './lifecycle/pipeline-workers.js';
+import { isNoop, planReload } from './lifecycle/reload-plan.js';
+import { ping, probeWithin, type ProbeResult } from './lifecycle/readiness.js';
+import { settlesWithin } from './lifecycle/close-within.js';
 import { Counters } from './telemetry/counters.js';
 import { secrets as secretRegistry } from './telemetry/logger.js';
 
 export type Role = 'all' | 'receiver' | 'worker';
+
+export interface Health {
+  ok: boolean;
+  reason?: string | undefined;
+}
+
+export interface Readiness {
+  ready: boolean;
+  checks: ProbeResult[];
+}
+
+export type ReloadOutcome =
+  | { status: 'applied'; summary: Record<string, unknown> }
+  | { status: 'unchanged' }
+  | { status: 'refused'; reason: string };
+
+export interface StopReport {
+  /** True when every step finished on its own within its deadline. */
+  clean: boolean;
+  /** What each step did, in order, e.g. "workers: closed", "embedded redis-server: killed". */
+  steps: string[];
+}
 
 export interface Daemon {
   /** Base URL of the receiver, when this process runs one. */
   receiverUrl: string | undefined;
   redisUrl: string;
   counters: Counters;
-  stop(): Promise<void>;
+  /** Liveness: false once something this process depends on is gone for good (its embedded Redis could not restart). */
+  health(): Health;
+  /** Readiness: real round trips to Redis on every connection this process uses, each within a short deadline. */
+  ready(): Promise<Readiness>;
+  /** Applies a new configuration's live parts (targets, secrets, log level, retry), or refuses and keeps the old one. */
+  reload(next: Readonly<Config>): Promise<ReloadOutcome>;
+  /** Called once when the process should exit non-zero so that its service manager restarts it. */
+  onFatal(listener: (reason: string) => void): void;
+  stop(): Promise<StopReport>;
 }
 
 export interface StartOptions {
@@ -34,12 +65,17 @@ export interface StartOptions {
   logger: Logger;
 }
 
+/** Deadline of one readiness round trip: shorter than a probe's usual 1 s timeout in Kubernetes and systemd checks. */
+const PROBE_TIMEOUT_MS = 800;
+/** The whole stop fits in workers.shutdownGraceMs plus this; deploy/systemd's TimeoutStopSec is above both. */
+export const STOP_MARGIN_MS = 15_000;
+
 async function resolveRedis(
   config: Readonly<Config>,
   logger: Logger,
 ): Promise<{ url: string; tls?: TlsConfig | undefined; embedded?: EmbeddedRedis }> {
   if (config.redis.url) return { url: config.redis.url, tls: config.redis.tls };
-  const embedded = await startEmbeddedRedis(config.dataDir, logger);
+  const embedded = await openEmbeddedRedis({ dataDir: config.dataDir, logger });
   secretRegistry.add(embedded.password);
   return { url: embedded.url, embedded };
 }
@@ -71,50 +107,93 @@ function webhookSecrets(config: Readonly<Config>, logger: Logger): string[] {
   return [generated.secret];
 }
 
+/** Listens, or turns the operator errors of listen(2) into one line that says how to fix them. */
+async function listen(server: Server, port: number, host: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${host}:${port}`;
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new StartupError(
+            'listen_failed',
+            `${where} is already in use (EADDRINUSE): stop the other process on that port, or set PORT / receiver.port to a free one`,
+          ),
+        );
+      } else if (error.code === 'EACCES') {
+        reject(
+          new StartupError(
+            'listen_failed',
+            `not allowed to listen on ${where} (EACCES): use a port above 1023, or grant CAP_NET_BIND_SERVICE`,
+          ),
+        );
+      } else if (error.code === 'EADDRNOTAVAIL') {
+        reject(
+          new StartupError(
+            'listen_failed',
+            `${host} is not an address of this machine (EADDRNOTAVAIL): fix HOST / receiver.host`,
+          ),
+        );
+      } else {
+        reject(error);
+      }
+    });
+  });
+}
+
 export async function startDaemon(options: StartOptions): Promise<Daemon> {
-  const { config, role, logger } = options;
+  const { role, logger } = options;
+  let config = options.config;
   const counters = new Counters();
-  const stops: Array<() => Promise<void>> = [];
+  const fatalListeners: Array<(reason: string) => void> = [];
+  let fatalReason: string | undefined;
   let shuttingDown = false;
+  const stops: Array<{ name: string; run: (deadline: number) => Promise<string> }> = [];
 
   for (const secret of config.receiver.secrets) secretRegistry.add(secret);
   const redis = await resolveRedis(config, logger);
-  if (redis.embedded) stops.unshift(() => redis.embedded?.stop() ?? Promise.resolve());
+  const embedded = redis.embedded;
+  if (embedded) {
+    // Stopped last, after every client of it.
+    stops.push({
+      name: 'embedded redis-server',
+      run: async () => {
+        const outcome = await embedded.stop();
+        return outcome === 'left-to-owner' ? 'left running for the process that owns it' : outcome;
+      },
+    });
+    embedded.onFatal((reason) => {
+      fatalReason = reason;
+      for (const listener of fatalListeners) listener(reason);
+    });
+  }
   await checkRedis(redis.url, redis.tls, logger);
 
   let receiverUrl: string | undefined;
+  let workers: PipelineWorkers | undefined;
+  let producerClient: Redis | undefined;
+  let secrets: string[] = [];
 
   try {
     if (role !== 'receiver') {
-      const connection = workerConnectionOptions(redis.url, redis.tls);
-      const targets: Target[] = config.targets.map((target) => buildTarget(target, { logger }));
-      const delivery = config.targets.map((targetConfig, index) =>
-        createDeliveryWorker({
-          connection,
-          prefix: config.redis.prefix,
-          config: targetConfig,
-          target: targets[index] as Target,
-          retry: config.retry,
-          counters,
-          logger,
-        }),
-      );
-      const ingest = createIngestWorker({
-        connection,
-        prefix: config.redis.prefix,
-        concurrency: config.workers.ingestConcurrency,
-        targets: config.targets,
-        retry: config.retry,
-        keepCompleted: config.workers.keepCompleted,
+      const pipeline = startPipelineWorkers({
+        connection: workerConnectionOptions(redis.url, redis.tls),
+        config,
+        counters,
         logger,
       });
+      workers = pipeline;
       // Stopped after the receiver and before Redis.
-      stops.unshift(async () => {
-        const grace = config.workers.shutdownGraceMs;
-        // All at once, so the whole stop fits in one grace period: jobs the ingest worker still adds simply wait
-        // in their target's queue for the next start.
-        await Promise.all([ingest.close(grace), ...delivery.map((worker) => worker.close(grace))]);
-        await Promise.all(targets.map((target) => target.close().catch(() => undefined)));
+      stops.unshift({
+        name: 'workers',
+        run: async () => {
+          const started = Date.now();
+          const closed = await pipeline.close(config.workers.shutdownGraceMs);
+          const forced = Date.now() - started >= config.workers.shutdownGraceMs;
+          if (forced)
+            return 'active jobs did not finish within the grace period; they were aborted and will be retried';
+          return closed ? 'closed' : 'a target did not close in time';
+        },
       });
       logger.info('Workers started.', {
         targets: config.targets.map((t) => `${t.name} (${t.type}, ${t.format})`),
@@ -122,9 +201,10 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
     }
 
     if (role !== 'worker') {
-      const secrets = webhookSecrets(config, logger);
+      secrets = webhookSecrets(config, logger);
       for (const secret of secrets) secretRegistry.add(secret);
       const client = createProducerClient(redis.url, config.redis.commandTimeoutMs, redis.tls);
+      producerClient = client;
       client.on('error', () => undefined);
       await waitForReady(client, 5000);
       const producer = createIngestProducer({
@@ -141,44 +221,134 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         counters,
         logger,
         shuttingDown: () => shuttingDown,
+        health: () => daemon.health(),
+        readiness: () => daemon.ready(),
       });
-      const listening = app.listen(config.receiver.port, config.receiver.host);
+      const listening = createServer(app.callback());
       listening.requestTimeout = config.receiver.requestTimeoutMs;
       listening.headersTimeout = Math.min(config.receiver.requestTimeoutMs, 20_000);
       // Above common load-balancer idle timeouts (60 s), so the balancer closes idle connections first.
       listening.keepAliveTimeout = 65_000;
-      await new Promise<void>((resolve, reject) => {
-        listening.once('listening', resolve);
-        listening.once('error', reject);
-      });
+      const listened = listen(listening, config.receiver.port, config.receiver.host);
+      listening.listen(config.receiver.port, config.receiver.host);
+      await listened;
       const address = listening.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       receiverUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
-      stops.unshift(async () => {
-        await closeServer(listening, config.workers.shutdownGraceMs);
-        await producer.close().catch(() => undefined);
-        client.disconnect();
+      stops.unshift({
+        name: 'receiver',
+        run: async (deadline) => {
+          const drained = await closeServer(
+            listening,
+            Math.min(config.workers.shutdownGraceMs, 10_000, deadline - Date.now()),
+          );
+          await producer.close().catch(() => undefined);
+          client.disconnect();
+          return drained ? 'closed' : 'open requests were cut off at the deadline';
+        },
       });
       logger.info('Receiver listening.', { url: `${receiverUrl}${config.receiver.path}` });
     }
   } catch (error) {
-    for (const stop of stops) await stop().catch(() => undefined);
+    for (const stop of stops) await stop.run(Date.now() + STOP_MARGIN_MS).catch(() => undefined);
     throw error;
   }
 
-  let stopping: Promise<void> | undefined;
-  return {
+  let stopping: Promise<StopReport> | undefined;
+  let reloading: Promise<ReloadOutcome> = Promise.resolve({ status: 'unchanged' });
+
+  async function applyReload(next: Readonly<Config>): Promise<ReloadOutcome> {
+    if (shuttingDown) return { status: 'refused', reason: 'the forwarder is shutting down' };
+    const plan = planReload(config, next);
+    if (plan.restartOnly.length > 0) {
+      return {
+        status: 'refused',
+        reason: `these keys only change with a restart: ${plan.restartOnly.join(', ')}; nothing was applied`,
+      };
+    }
+    if (isNoop(plan)) return { status: 'unchanged' };
+    if (workers && role !== 'receiver') {
+      try {
+        await workers.apply(next, plan);
+      } catch (error) {
+        return { status: 'refused', reason: `a target could not be built: ${(error as Error).message}` };
+      }
+    }
+    if (plan.secretsChanged && role !== 'worker') {
+      const fresh = webhookSecrets(next, logger);
+      for (const secret of fresh) secretRegistry.add(secret);
+      secrets = fresh;
+    }
+    if (plan.logLevelChanged) logger.level = next.log.level;
+    config = next;
+    return {
+      status: 'applied',
+      summary: {
+        targetsAdded: plan.added.map((t) => t.name),
+        targetsChanged: plan.changed.map((t) => t.name),
+        targetsRemoved: plan.removed.map((t) => t.name),
+        secretsChanged: plan.secretsChanged,
+        logLevel: next.log.level,
+        retryChanged: plan.retryChanged,
+      },
+    };
+  }
+
+  const daemon: Daemon = {
     receiverUrl,
     redisUrl: redis.url,
     counters,
+    health() {
+      if (fatalReason !== undefined) return { ok: false, reason: fatalReason };
+      return { ok: true };
+    },
+    async ready() {
+      const checks: ProbeResult[] = [];
+      if (shuttingDown) checks.push({ name: 'process', ok: false, detail: 'shutting down' });
+      if (fatalReason !== undefined)
+        checks.push({ name: 'embedded redis-server', ok: false, detail: fatalReason });
+      const client = producerClient;
+      const probes: Array<Promise<ProbeResult | ProbeResult[]>> = [];
+      if (client) probes.push(probeWithin('receiver redis', () => ping(client), PROBE_TIMEOUT_MS));
+      if (workers) probes.push(workers.probe(PROBE_TIMEOUT_MS));
+      for (const result of await Promise.all(probes)) checks.push(...[result].flat());
+      return { ready: checks.every((check) => check.ok), checks };
+    },
+    reload(next) {
+      // One reload at a time, in the order the signals came.
+      reloading = reloading.then(() => applyReload(next));
+      return reloading;
+    },
+    onFatal(listener) {
+      fatalListeners.push(listener);
+      if (fatalReason !== undefined) listener(fatalReason);
+    },
     stop() {
       stopping ??= (async () => {
         shuttingDown = true;
-        for (const stop of stops) await stop();
+        await settlesWithin(reloading, config.workers.shutdownGraceMs);
+        const deadline = Date.now() + config.workers.shutdownGraceMs + STOP_MARGIN_MS;
+        const steps: string[] = [];
+        let clean = true;
+        for (const stop of stops) {
+          let outcome = 'did not finish before the stop deadline';
+          const finished = await settlesWithin(
+            stop.run(deadline).then((result) => (outcome = result)),
+            Math.max(deadline - Date.now(), 1000),
+          );
+          if (
+            !finished ||
+            !['closed', 'stopped', 'left running for the process that owns it'].includes(outcome)
+          )
+            clean = false;
+          steps.push(`${stop.name}: ${outcome}`);
+        }
+        return { clean, steps };
       })();
       return stopping;
     },
   };
+  return daemon;
 }
 
 /** Waits until the client is connected, or gives up quietly: readiness stays false until Redis is reachable. */
@@ -196,10 +366,18 @@ async function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
 }
 
 /** Stops accepting connections, lets in-flight requests finish until the deadline, then drops what is left. */
-async function closeServer(server: Server, graceMs: number): Promise<void> {
+async function closeServer(server: Server, graceMs: number): Promise<boolean> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), Math.min(graceMs, 10_000));
+  let cut = false;
+  const timer = setTimeout(
+    () => {
+      cut = true;
+      server.closeAllConnections();
+    },
+    Math.max(graceMs, 0),
+  );
   await closed;
   clearTimeout(timer);
+  return !cut;
 }

@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'config_invalid'
   | 'redis_unavailable'
   | 'redis_server_missing'
+  | 'listen_failed'
   | 'payload_invalid'
   | 'network_error'
   | 'timeout'

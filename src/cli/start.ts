@@ -3,6 +3,7 @@ import { loadConfig } from '../config/load.js';
 import { startDaemon, type Role } from '../daemon.js';
 import { closeLogger, createLogger } from '../telemetry/logger.js';
 import { parse, UsageError } from './args.js';
+import { superviseDaemon } from './signals.js';
 
 export const START_HELP = `Usage: snyk-siem-forwarder start [--config FILE] [--role all|receiver|worker]
 
@@ -44,23 +45,11 @@ export async function runStart(argv: string[]): Promise<number> {
 
   process.on('unhandledRejection', (reason) => logger.error('Unhandled rejection.', { reason }));
   const daemon = await startDaemon({ config, role, logger });
-
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals += 1;
-      if (signals > 1) {
-        logger.warn('Second signal: exiting without waiting.', { signal });
-        process.exit(1);
-      }
-      logger.info('Shutting down.', { signal });
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+  const code = await superviseDaemon({
+    daemon,
+    logger,
+    loadAgain: () => loadConfig({ configFile: values.config }).config,
   });
-  await daemon.stop();
-  logger.info('Stopped cleanly.');
   await closeLogger(logger);
-  return 0;
+  return code;
 }

@@ -7,6 +7,13 @@ import { createWebhookHandler, type WebhookDeps } from './webhook.js';
 
 export interface ReceiverAppDeps extends WebhookDeps {
   shuttingDown: () => boolean;
+  /** Liveness: false once the process cannot recover by itself and should be restarted. */
+  health: () => { ok: boolean; reason?: string | undefined };
+  /** Readiness: a real round trip to Redis on every connection of this process. */
+  readiness: () => Promise<{
+    ready: boolean;
+    checks: ReadonlyArray<{ name: string; ok: boolean; detail?: string }>;
+  }>;
 }
 
 function errorMiddleware(logger: Logger) {
@@ -43,13 +50,19 @@ export function createReceiverApp(deps: ReceiverAppDeps): Koa {
       return;
     }
     if (ctx.method === 'GET' && ctx.path === '/healthz') {
-      ctx.body = { status: 'ok' };
+      const health = deps.health();
+      ctx.status = health.ok ? 200 : 503;
+      ctx.body = health.ok ? { status: 'ok' } : { status: 'failed', reason: health.reason };
       return;
     }
     if (ctx.method === 'GET' && ctx.path === '/readyz') {
-      const ready = deps.redisReady() && !deps.shuttingDown();
+      const { ready, checks } = await deps.readiness();
       ctx.status = ready ? 200 : 503;
-      ctx.body = { status: ready ? 'ready' : 'unavailable', redis: deps.redisReady() ? 'up' : 'down' };
+      ctx.body = {
+        status: ready ? 'ready' : 'unavailable',
+        redis: checks.every((check) => check.ok || !check.name.includes('redis')) ? 'up' : 'down',
+        checks,
+      };
       return;
     }
     throw new ReceiverError('not_found');

@@ -1,37 +1,34 @@
-// Finds the Redis the daemon uses, for CLI commands: REDIS_URL, else the embedded server (started briefly if stopped).
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Finds the Redis the daemon uses, for CLI commands: REDIS_URL, else the running embedded server, never a new empty one.
 import type { Logger } from 'winston';
 import type { Config } from '../config/schema.js';
-import { startEmbeddedRedis } from './embedded.js';
+import { openEmbeddedRedis } from './embedded.js';
 
 export interface AdminRedis {
   url: string;
   close(): Promise<void>;
 }
 
-function runningEmbeddedUrl(dataDir: string): string | undefined {
-  const dir = join(dataDir, 'redis');
-  const conf = join(dir, 'redis.conf');
-  const pidFile = join(dir, 'redis.pid');
-  if (!existsSync(conf) || !existsSync(pidFile)) return undefined;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return undefined;
-  }
-  const text = readFileSync(conf, 'utf8');
-  const port = /^port (\d+)$/m.exec(text)?.[1];
-  const password = /^requirepass (\S+)$/m.exec(text)?.[1];
-  return port && password ? `redis://:${password}@127.0.0.1:${port}` : undefined;
-}
-
-export async function openAdminRedis(config: Readonly<Config>, logger: Logger): Promise<AdminRedis> {
+/**
+ * read: attach to a configured Redis or to the embedded server of a running forwarder; with neither, fail and say
+ * where we looked (a read-only command must never create state). write: the same, but when the forwarder is stopped
+ * and its data directory holds queue data, open that data with a short-lived embedded server.
+ */
+export async function openAdminRedis(
+  config: Readonly<Config>,
+  logger: Logger,
+  access: 'read' | 'write' = 'read',
+): Promise<AdminRedis> {
   if (config.redis.url) return { url: config.redis.url, close: async () => undefined };
-  const running = runningEmbeddedUrl(config.dataDir);
-  if (running) return { url: running, close: async () => undefined };
-  // The forwarder is stopped: open its queue data with a short-lived embedded server.
-  const embedded = await startEmbeddedRedis(config.dataDir, logger);
-  return { url: embedded.url, close: () => embedded.stop() };
+  const embedded = await openEmbeddedRedis({
+    dataDir: config.dataDir,
+    logger,
+    mode: access === 'read' ? 'attach' : 'serve-existing',
+    attachTimeoutMs: 5000,
+  });
+  return {
+    url: embedded.url,
+    close: async () => {
+      await embedded.stop();
+    },
+  };
 }

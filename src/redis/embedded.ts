@@ -1,160 +1,326 @@
-// Runs a private redis-server under $DATA_DIR/redis when REDIS_URL is unset: loopback only, password, AOF, noeviction.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The embedded Redis of a data directory: owned through a lock, supervised by its owner, shared with other processes.
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import { StartupError } from '../errors.js';
+import {
+  embeddedPaths,
+  embeddedUrl,
+  isOurServer,
+  readState,
+  removeState,
+  writeState,
+  type EmbeddedPaths,
+  type EmbeddedState,
+} from './embedded-state.js';
+import { freeLoopbackPort, pingEmbedded, spawnRedisServer, stopRedisProcess } from './embedded-server.js';
+import { tryOwnerLock } from './owner-lock.js';
+
+export type EmbeddedRole = 'owner' | 'attached';
+
+/** How a stop ended, so the daemon's last log line says what really happened. */
+export type EmbeddedStopOutcome = 'stopped' | 'killed' | 'already-exited' | 'left-to-owner';
 
 export interface EmbeddedRedis {
   url: string;
   password: string;
-  stop(): Promise<void>;
+  /** owner: this process runs and supervises the server; attached: another process on the same data directory does. */
+  role(): EmbeddedRole;
+  /** False once the server is gone for good (its restarts failed); the process should then exit. */
+  healthy(): boolean;
+  /** Called once when the server is gone for good. */
+  onFatal(listener: (reason: string) => void): void;
+  stop(): Promise<EmbeddedStopOutcome>;
 }
 
-const INSTALL_HINT =
-  'redis-server was not found on PATH: install it (Debian/Ubuntu: sudo apt-get install redis-server; ' +
-  'Fedora: sudo dnf install redis; macOS: brew install redis) or set REDIS_URL to an existing Redis.';
-
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+export interface EmbeddedOptions {
+  dataDir: string;
+  logger: Logger;
+  /**
+   * serve: own the server, or attach to the one another process owns (the daemon).
+   * attach: only attach to a running server; never start one (read-only commands).
+   * serve-existing: like serve, but only on a data directory that already holds queue data (CLI writes).
+   */
+  mode?: 'serve' | 'attach' | 'serve-existing';
+  /** Waits before each restart of a server that died; the last failure makes the server gone for good. */
+  restartDelaysMs?: readonly number[];
+  /** How long to wait for another owner's server to answer before refusing to start. */
+  attachTimeoutMs?: number;
 }
 
-function isRunningRedis(pid: number): boolean {
+const RESTART_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000];
+/** A server that stayed up this long has recovered: a later crash starts a new series of restarts. */
+const STABLE_AFTER_MS = 60_000;
+
+function alive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
   try {
     process.kill(pid, 0);
+    return true;
   } catch {
     return false;
   }
+}
+
+function readPidFile(file: string): number | undefined {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('redis-server');
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
   } catch {
-    // No /proc (macOS): trust the pid file, which only our own redis-server writes.
-    return true;
+    return undefined;
   }
 }
 
-/** A previous forwarder killed with SIGKILL leaves its redis-server running on the same AOF: stop it first. */
-async function stopStaleServer(pidFile: string, logger: Logger): Promise<void> {
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 1 || !isRunningRedis(pid)) return;
-  logger.warn('Stopping a redis-server left running by an earlier forwarder.', { pid });
-  process.kill(pid, 'SIGTERM');
-  const until = Date.now() + 10_000;
-  while (Date.now() < until && isRunningRedis(pid)) await new Promise((r) => setTimeout(r, 50));
+function hasQueueData(paths: EmbeddedPaths): boolean {
+  return existsSync(join(paths.dir, 'appendonlydir')) || existsSync(join(paths.dir, 'dump.rdb'));
 }
 
-async function waitUntilReady(
-  port: number,
-  password: string,
-  child: ChildProcess,
-  logFile: string,
-  spawnFailed: () => boolean,
-): Promise<void> {
-  const until = Date.now() + 15_000;
-  while (Date.now() < until) {
-    if (spawnFailed()) return;
-    if (child.exitCode !== null) break;
-    const client = new Redis({
-      host: '127.0.0.1',
-      port,
-      password,
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
+/** Stops a redis-server left running by an owner that died, but only one proven to be ours. */
+async function stopOrphan(paths: EmbeddedPaths, previous: EmbeddedState | undefined, logger: Logger) {
+  const candidates = new Set<number>();
+  if (previous?.redisPid !== undefined) candidates.add(previous.redisPid);
+  // Redis writes its own pid file; a server whose owner died before the state file was written is found there.
+  const fromPidFile = readPidFile(paths.pidFile);
+  if (fromPidFile !== undefined) candidates.add(fromPidFile);
+  for (const pid of candidates) {
+    if (!isOurServer(pid, paths.confFile)) continue;
+    logger.warn('Stopping the embedded redis-server left running by a forwarder that is no longer alive.', {
+      pid,
+      previousOwner: previous?.ownerPid,
     });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      // Loading a large AOF answers LOADING until done; wait for a real PONG.
-      if ((await client.ping()) === 'PONG') {
-        client.disconnect();
-        return;
-      }
-    } catch {
-      // not up yet
-    }
-    client.disconnect();
-    await new Promise((r) => setTimeout(r, 50));
+    await stopRedisProcess(pid, () => isOurServer(pid, paths.confFile));
   }
-  let tail = '';
-  try {
-    tail = readFileSync(logFile, 'utf8').split('\n').slice(-5).join(' | ');
-  } catch {
-    // no log yet
+}
+
+async function waitForOwnersServer(
+  paths: EmbeddedPaths,
+  timeoutMs: number,
+): Promise<EmbeddedState | undefined> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const state = readState(paths.stateFile);
+    if (state && alive(state.ownerPid) && (await pingEmbedded(state.port, state.password))) return state;
+    if (Date.now() > until) return state;
+    await new Promise((r) => setTimeout(r, 200));
   }
-  child.kill('SIGKILL');
-  throw new StartupError(
+}
+
+function nothingRunning(paths: EmbeddedPaths, dataDir: string): StartupError {
+  return new StartupError(
     'redis_unavailable',
-    `the embedded redis-server did not start; its log says: ${tail}`,
+    `no forwarder is running on DATA_DIR=${dataDir} (looked for a live owner of ${paths.lockFile}) and REDIS_URL ` +
+      'is not set, so there is no queue to read. Run this command with the same DATA_DIR and configuration as the ' +
+      'service (docs/operations.md), or set REDIS_URL.',
   );
 }
 
-export async function startEmbeddedRedis(dataDir: string, logger: Logger): Promise<EmbeddedRedis> {
-  const dir = join(dataDir, 'redis');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const pidFile = join(dir, 'redis.pid');
-  const logFile = join(dir, 'redis.log');
-  await stopStaleServer(pidFile, logger);
+export async function openEmbeddedRedis(options: EmbeddedOptions): Promise<EmbeddedRedis> {
+  const { dataDir, logger } = options;
+  const mode = options.mode ?? 'serve';
+  const paths = embeddedPaths(dataDir);
+  const delays = options.restartDelaysMs ?? RESTART_DELAYS_MS;
 
-  const port = await freeLoopbackPort();
-  const password = randomBytes(24).toString('hex');
-  // The password lives in a 0600 file, not on the command line where `ps` shows it.
-  const conf = join(dir, 'redis.conf');
-  writeFileSync(
-    conf,
-    [
-      `port ${port}`,
-      'bind 127.0.0.1',
-      'protected-mode yes',
-      `requirepass ${password}`,
-      `dir ${JSON.stringify(dir)}`,
-      `pidfile ${JSON.stringify(pidFile)}`,
-      `logfile ${JSON.stringify(logFile)}`,
-      'daemonize no',
-      // BullMQ's production guide: AOF with everysec, and noeviction is the only safe memory policy.
-      'appendonly yes',
-      'appendfsync everysec',
-      'save ""',
-      'maxmemory-policy noeviction',
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  if (mode !== 'serve') {
+    // Read-only and maintenance commands create nothing: no directory, no lock file, no server on empty data.
+    if (!existsSync(paths.lockFile)) throw nothingRunning(paths, dataDir);
+  } else {
+    mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  }
 
-  const child = spawn('redis-server', [conf], { stdio: 'ignore' });
-  let failed = false;
-  const spawnError = new Promise<never>((_, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      failed = true;
-      reject(error.code === 'ENOENT' ? new StartupError('redis_server_missing', INSTALL_HINT) : error);
+  let lock = await tryOwnerLock(paths.lockFile);
+  let state: EmbeddedState;
+  if (lock) {
+    if (mode === 'attach' || (mode === 'serve-existing' && !hasQueueData(paths))) {
+      await lock.release();
+      throw nothingRunning(paths, dataDir);
+    }
+    const previous = readState(paths.stateFile);
+    await stopOrphan(paths, previous, logger);
+    state = {
+      ownerPid: process.pid,
+      redisPid: undefined,
+      port: await freeLoopbackPort(),
+      password: randomBytes(24).toString('hex'),
+      confFile: paths.confFile,
+    };
+  } else {
+    const found = await waitForOwnersServer(paths, options.attachTimeoutMs ?? 15_000);
+    if (!found || !(await pingEmbedded(found.port, found.password))) {
+      throw new StartupError(
+        'redis_unavailable',
+        `DATA_DIR=${dataDir} belongs to another forwarder process${found ? ` (pid ${found.ownerPid})` : ''} whose ` +
+          'embedded redis-server does not answer: stop that process, or give this one its own DATA_DIR or a REDIS_URL.',
+      );
+    }
+    state = found;
+    logger.info('Using the embedded redis-server of another forwarder process on this data directory.', {
+      ownerPid: found.ownerPid,
+      port: found.port,
     });
-  });
-  await Promise.race([waitUntilReady(port, password, child, logFile, () => failed), spawnError]);
-  logger.info('Embedded redis-server started.', { port, dataDir: dir });
+  }
+
+  let role: EmbeddedRole = lock ? 'owner' : 'attached';
+  let child: ChildProcess | undefined;
+  let stopping = false;
+  let gone = false;
+  let restarting = false;
+  let attempt = 0;
+  let upSince = 0;
+  let watchTimer: NodeJS.Timeout | undefined;
+  const fatalListeners: Array<(reason: string) => void> = [];
+  // A crash of this process must not orphan the server: 'exit' handlers run for process.exit and uncaught errors.
+  const killOnExit = () => {
+    if (child?.pid !== undefined && child.exitCode === null) child.kill('SIGTERM');
+  };
+
+  function fail(reason: string): void {
+    if (gone) return;
+    gone = true;
+    logger.error('The embedded redis-server is gone for good.', { reason });
+    for (const listener of fatalListeners) listener(reason);
+  }
+
+  async function launch(): Promise<void> {
+    child = await spawnRedisServer(paths, state.port, state.password);
+    upSince = Date.now();
+    state = { ...state, ownerPid: process.pid, redisPid: child.pid };
+    writeState(paths.stateFile, state);
+    const launched = child;
+    launched.once('exit', (code, signal) => {
+      if (stopping || launched !== child) return;
+      logger.error('The embedded redis-server exited unexpectedly; restarting it on the same data.', {
+        code,
+        signal,
+        pid: launched.pid,
+      });
+      void restart();
+    });
+  }
+
+  async function restart(): Promise<void> {
+    if (restarting || stopping) return;
+    restarting = true;
+    if (Date.now() - upSince > STABLE_AFTER_MS) attempt = 0;
+    try {
+      while (!stopping) {
+        const delay = delays[attempt];
+        if (delay === undefined) {
+          fail(`redis-server could not be restarted after ${delays.length} attempts (see ${paths.logFile})`);
+          return;
+        }
+        attempt += 1;
+        await new Promise((r) => setTimeout(r, delay));
+        if (stopping) return;
+        try {
+          await launch();
+          logger.warn('The embedded redis-server was restarted.', {
+            attempt,
+            pid: child?.pid,
+            port: state.port,
+          });
+          return;
+        } catch (error) {
+          logger.error('Restarting the embedded redis-server failed.', {
+            attempt,
+            of: delays.length,
+            error: (error as Error).message,
+          });
+        }
+      }
+    } finally {
+      restarting = false;
+    }
+  }
+
+  /** An attached process takes over when the owner is gone, on the same port and password its clients use. */
+  function watchOwner(): void {
+    let ticks = 0;
+    watchTimer = setInterval(() => {
+      ticks += 1;
+      if (stopping || role === 'owner' || restarting) return;
+      if (alive(state.ownerPid) && ticks % 10 !== 0) return;
+      restarting = true;
+      void (async () => {
+        try {
+          const taken = await tryOwnerLock(paths.lockFile);
+          if (!taken) return;
+          if (stopping) {
+            await taken.release();
+            return;
+          }
+          lock = taken;
+          role = 'owner';
+          logger.warn(
+            'The forwarder that ran the embedded redis-server is gone; this process takes it over.',
+            {
+              previousOwner: state.ownerPid,
+            },
+          );
+          await stopOrphan(paths, readState(paths.stateFile), logger);
+          restarting = false;
+          upSince = 0;
+          process.on('exit', killOnExit);
+          await restartNow();
+        } finally {
+          restarting = false;
+        }
+      })();
+    }, 1000);
+    watchTimer.unref();
+  }
+
+  async function restartNow(): Promise<void> {
+    try {
+      await launch();
+      logger.warn('Embedded redis-server started by this process.', { pid: child?.pid, port: state.port });
+    } catch (error) {
+      logger.error('Starting the embedded redis-server failed.', { error: (error as Error).message });
+      await restart();
+    }
+  }
+
+  if (role === 'owner') {
+    process.on('exit', killOnExit);
+    try {
+      await launch();
+    } catch (error) {
+      process.off('exit', killOnExit);
+      await lock?.release();
+      throw error;
+    }
+    logger.info('Embedded redis-server started.', { port: state.port, pid: child?.pid, dataDir: paths.dir });
+  } else if (mode === 'serve') {
+    watchOwner();
+  }
 
   return {
-    url: `redis://:${password}@127.0.0.1:${port}`,
-    password,
+    url: embeddedUrl(state),
+    password: state.password,
+    role: () => role,
+    healthy: () => !gone,
+    onFatal(listener) {
+      fatalListeners.push(listener);
+    },
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      // SIGTERM makes redis fsync the AOF and exit cleanly.
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+      stopping = true;
+      if (watchTimer) clearInterval(watchTimer);
+      if (role !== 'owner') return 'left-to-owner';
+      process.off('exit', killOnExit);
+      const running = child;
+      let outcome: EmbeddedStopOutcome = 'already-exited';
+      if (running?.pid !== undefined && running.exitCode === null && running.signalCode === null) {
+        const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+        outcome = await stopRedisProcess(
+          running.pid,
+          () => running.exitCode === null && running.signalCode === null,
+        );
+        await exited;
+      }
+      removeState(paths.stateFile);
+      await lock?.release();
+      return outcome;
     },
   };
 }
