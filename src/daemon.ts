@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
-import type { Config } from './config/schema.js';
+import { LOG_LEVELS, type Config } from './config/schema.js';
 import type { TlsConfig } from './targets/common-config.js';
 import { StartupError } from './errors.js';
 import { openEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
@@ -56,7 +56,8 @@ export interface Daemon {
   reload(next: Readonly<Config>): Promise<ReloadOutcome>;
   /** Called once when the process should exit non-zero so that its service manager restarts it. */
   onFatal(listener: (reason: string) => void): void;
-  stop(): Promise<StopReport>;
+  /** Stops in order; `graceMs` overrides workers.shutdownGraceMs (after a fatal error there is nothing to wait for). */
+  stop(options?: { graceMs?: number }): Promise<StopReport>;
 }
 
 export interface StartOptions {
@@ -148,7 +149,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
   const fatalListeners: Array<(reason: string) => void> = [];
   let fatalReason: string | undefined;
   let shuttingDown = false;
-  const stops: Array<{ name: string; run: (deadline: number) => Promise<string> }> = [];
+  const stops: Array<{ name: string; run: (deadline: number, graceMs: number) => Promise<string> }> = [];
 
   for (const secret of config.receiver.secrets) secretRegistry.add(secret);
   const redis = await resolveRedis(config, logger);
@@ -186,10 +187,10 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       // Stopped after the receiver and before Redis.
       stops.unshift({
         name: 'workers',
-        run: async () => {
+        run: async (_deadline, grace) => {
           const started = Date.now();
-          const closed = await pipeline.close(config.workers.shutdownGraceMs);
-          const forced = Date.now() - started >= config.workers.shutdownGraceMs;
+          const closed = await pipeline.close(grace);
+          const forced = Date.now() - started >= grace;
           if (forced)
             return 'active jobs did not finish within the grace period; they were aborted and will be retried';
           return closed ? 'closed' : 'a target did not close in time';
@@ -250,7 +251,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       logger.info('Receiver listening.', { url: `${receiverUrl}${config.receiver.path}` });
     }
   } catch (error) {
-    for (const stop of stops) await stop.run(Date.now() + STOP_MARGIN_MS).catch(() => undefined);
+    for (const stop of stops) await stop.run(Date.now() + STOP_MARGIN_MS, 0).catch(() => undefined);
     throw error;
   }
 
@@ -279,19 +280,30 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       for (const secret of fresh) secretRegistry.add(secret);
       secrets = fresh;
     }
-    if (plan.logLevelChanged) logger.level = next.log.level;
     config = next;
-    return {
-      status: 'applied',
-      summary: {
-        targetsAdded: plan.added.map((t) => t.name),
-        targetsChanged: plan.changed.map((t) => t.name),
-        targetsRemoved: plan.removed.map((t) => t.name),
-        secretsChanged: plan.secretsChanged,
-        logLevel: next.log.level,
-        retryChanged: plan.retryChanged,
-      },
+    const summary = {
+      targetsAdded: plan.added.map((t) => t.name),
+      targetsChanged: plan.changed.map((t) => t.name),
+      targetsRemoved: plan.removed.map((t) => t.name),
+      secretsChanged: plan.secretsChanged,
+      logLevel: next.log.level,
+      retryChanged: plan.retryChanged,
     };
+    // Logged under the more verbose of the two levels, so that a reload to "warn" still says that it happened.
+    const louder =
+      LOG_LEVELS.indexOf(next.log.level) > LOG_LEVELS.indexOf(logger.level as (typeof LOG_LEVELS)[number]);
+    if (louder) logger.level = next.log.level;
+    logger.info('Configuration reloaded.', summary);
+    if (plan.removed.length > 0) {
+      logger.warn(
+        'Removed targets keep their queued jobs in Redis; add the target again to deliver them, or purge them.',
+        {
+          targets: plan.removed.map((t) => t.name),
+        },
+      );
+    }
+    if (plan.logLevelChanged) logger.level = next.log.level;
+    return { status: 'applied', summary };
   }
 
   const daemon: Daemon = {
@@ -323,17 +335,18 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       fatalListeners.push(listener);
       if (fatalReason !== undefined) listener(fatalReason);
     },
-    stop() {
+    stop(options = {}) {
       stopping ??= (async () => {
         shuttingDown = true;
-        await settlesWithin(reloading, config.workers.shutdownGraceMs);
-        const deadline = Date.now() + config.workers.shutdownGraceMs + STOP_MARGIN_MS;
+        const grace = options.graceMs ?? config.workers.shutdownGraceMs;
+        await settlesWithin(reloading, grace);
+        const deadline = Date.now() + grace + STOP_MARGIN_MS;
         const steps: string[] = [];
         let clean = true;
         for (const stop of stops) {
           let outcome = 'did not finish before the stop deadline';
           const finished = await settlesWithin(
-            stop.run(deadline).then((result) => (outcome = result)),
+            stop.run(deadline, grace).then((result) => (outcome = result)),
             Math.max(deadline - Date.now(), 1000),
           );
           if (

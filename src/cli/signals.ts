@@ -20,7 +20,6 @@ const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT']
 /** Resolves the exit code: 0 after a requested stop, 1 after a fatal error. */
 export async function superviseDaemon(options: SuperviseOptions): Promise<number> {
   const { daemon, logger } = options;
-  let reason: { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'fatal'; message: string };
   const handlers: Array<[NodeJS.Signals, (signal: NodeJS.Signals) => void]> = [];
 
   const onHup = () => {
@@ -40,9 +39,8 @@ export async function superviseDaemon(options: SuperviseOptions): Promise<number
         return;
       }
       const outcome = await daemon.reload(next);
-      if (outcome.status === 'applied') logger.info('Configuration reloaded.', outcome.summary);
-      else if (outcome.status === 'unchanged') logger.info('Configuration reloaded: nothing changed.');
-      else
+      if (outcome.status === 'unchanged') logger.info('Configuration reloaded: nothing changed.');
+      else if (outcome.status === 'refused')
         logger.warn(
           `Configuration reload refused: ${outcome.reason}. Still running on the old configuration.`,
         );
@@ -50,7 +48,8 @@ export async function superviseDaemon(options: SuperviseOptions): Promise<number
   };
   process.on('SIGHUP', onHup);
 
-  reason = await new Promise<typeof reason>((resolve) => {
+  type StopReason = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'fatal'; message: string };
+  const reason = await new Promise<StopReason>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;
@@ -72,7 +71,8 @@ export async function superviseDaemon(options: SuperviseOptions): Promise<number
     logger.error('Shutting down after a fatal error; the service manager should restart the forwarder.', {
       reason: reason.message,
     });
-  const report = await daemon.stop();
+  // After a fatal error Redis is gone: active jobs cannot be completed, so there is no grace period to wait out.
+  const report = await daemon.stop(reason.kind === 'fatal' ? { graceMs: 1000 } : {});
   process.off('SIGHUP', onHup);
   // A late SIGHUP must not kill the process with its default action while the last lines are written.
   process.on('SIGHUP', () => undefined);

@@ -8,6 +8,12 @@ export interface EnvVariable {
   description: string;
   secret: boolean;
   parse: 'string' | 'int' | 'list';
+  /**
+   * Setting the variable to `default` behaves exactly like leaving it unset, so .env.example can set it as is.
+   * False for variables without a usable default value and for FORWARDER_CONFIG, which, once set, must name a file
+   * that exists: .env.example shows those as comments, so that the file as shipped starts the daemon.
+   */
+  defaultIsImplicit: boolean;
 }
 
 /** Environment variables win over the YAML file. Each secret can also be read from the file named by `<NAME>_FILE`. */
@@ -20,6 +26,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
       'Webhook secrets, comma-separated; all are accepted (rotation). Empty: start generates one in $DATA_DIR/webhook-secret.',
     secret: true,
     parse: 'list',
+    defaultIsImplicit: false,
   },
   {
     name: 'REDIS_URL',
@@ -29,6 +36,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
       'redis:// or rediss:// URL of the queue; empty: start runs an embedded redis-server under $DATA_DIR/redis.',
     secret: true,
     parse: 'string',
+    defaultIsImplicit: false,
   },
   {
     name: 'DATA_DIR',
@@ -38,6 +46,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
       'Directory for the embedded Redis, the generated webhook secret and the default output file.',
     secret: false,
     parse: 'string',
+    defaultIsImplicit: true,
   },
   {
     name: 'HOST',
@@ -46,6 +55,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     description: 'Address the webhook receiver listens on.',
     secret: false,
     parse: 'string',
+    defaultIsImplicit: true,
   },
   {
     name: 'PORT',
@@ -54,6 +64,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     description: 'Port the webhook receiver listens on.',
     secret: false,
     parse: 'int',
+    defaultIsImplicit: true,
   },
   {
     name: 'LOG_LEVEL',
@@ -62,28 +73,37 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     description: 'Log level: error, warn, info or debug.',
     secret: false,
     parse: 'string',
+    defaultIsImplicit: true,
   },
   {
     name: 'FORWARDER_CONFIG',
     path: undefined,
     default: './forwarder.yaml',
-    description: 'YAML configuration file (read when present); --config wins over it.',
+    description:
+      'YAML configuration file; once set, it must exist. Unset: ./forwarder.yaml is read when present. --config wins over it.',
     secret: false,
     parse: 'string',
+    defaultIsImplicit: false,
   },
 ];
 
-/** Renders .env.example; a test fails when the committed file drifts from this. */
+/**
+ * Renders .env.example; a test fails when the committed file drifts from this. Every line that is not a comment
+ * works as shipped (a test starts `validate` with exactly this environment); optional variables are comments to
+ * uncomment and fill in.
+ */
 export function renderEnvExample(): string {
   const lines = [
     '# Environment variables of snyk-siem-forwarder (generated from src/config/env.ts by `npm run gen:env-example`).',
     '# They override the YAML file. A secret can instead be read from a file: set <NAME>_FILE to its path.',
+    '# As shipped this file starts the forwarder on its defaults; uncomment a line to set that variable.',
     '',
   ];
   for (const variable of ENV_VARIABLES) {
     lines.push(`# ${variable.description}`);
     if (variable.secret) lines.push(`# ${variable.name}_FILE=`);
-    lines.push(`${variable.name}=${variable.default}`, '');
+    const line = `${variable.name}=${variable.default}`;
+    lines.push(variable.defaultIsImplicit ? line : `# ${line}`, '');
   }
   return lines.join('\n');
 }

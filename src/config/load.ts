@@ -22,22 +22,57 @@ export interface LoadedConfig {
   source: string | undefined;
 }
 
-function resolveConfigFile(options: LoadOptions, env: Env, cwd: string): string | undefined {
-  if (options.configFile) return resolve(cwd, options.configFile);
-  if (env.FORWARDER_CONFIG) return resolve(cwd, env.FORWARDER_CONFIG);
-  const fallback = resolve(cwd, 'forwarder.yaml');
-  return existsSync(fallback) ? fallback : undefined;
+interface ConfigFile {
+  path: string;
+  /** Where the name came from, and how to fix it when the file cannot be read. */
+  origin: string;
+  fix: string;
 }
 
-function readYaml(file: string, problems: string[]): unknown {
+function resolveConfigFile(options: LoadOptions, env: Env, cwd: string): ConfigFile | undefined {
+  if (options.configFile) {
+    return {
+      path: resolve(cwd, options.configFile),
+      origin: 'the configuration file',
+      fix: 'check the path',
+    };
+  }
+  if (env.FORWARDER_CONFIG) {
+    return {
+      path: resolve(cwd, env.FORWARDER_CONFIG),
+      origin: 'FORWARDER_CONFIG',
+      fix: 'check the path, or unset FORWARDER_CONFIG to read ./forwarder.yaml only when it is present',
+    };
+  }
+  const fallback = resolve(cwd, 'forwarder.yaml');
+  return existsSync(fallback)
+    ? { path: fallback, origin: 'the configuration file', fix: 'check its permissions' }
+    : undefined;
+}
+
+const READ_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'does not exist',
+  EACCES: 'cannot be read by this user',
+  EPERM: 'cannot be read by this user',
+  EISDIR: 'is a directory, not a file',
+  ENOTDIR: 'is below something that is not a directory',
+};
+
+function readYaml(file: ConfigFile, problems: string[]): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(file.path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    problems.push(`${file}: cannot read the configuration file (${code})`);
+    problems.push(
+      `${file.origin}: ${file.path} ${READ_ERRORS[code] ?? 'cannot be read'} (${code}); ${file.fix}`,
+    );
     return {};
   }
+  return parseYaml(file.path, text, problems);
+}
+
+function parseYaml(file: string, text: string, problems: string[]): unknown {
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   for (const error of document.errors) problems.push(`${file}: ${error.message.split('\n')[0]}`);
   const value: unknown = document.toJS();
@@ -124,8 +159,9 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const problems: string[] = [];
-  const source = resolveConfigFile(options, env, cwd);
-  const raw = source ? readYaml(source, problems) : {};
+  const file = resolveConfigFile(options, env, cwd);
+  const source = file?.path;
+  const raw = file ? readYaml(file, problems) : {};
   const tree = interpolate(raw, env, '', problems) as Record<string, unknown>;
   applyEnv(tree, env, problems);
 

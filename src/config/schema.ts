@@ -1,5 +1,6 @@
 // The one configuration schema: YAML file and environment variables are both validated against it, once.
 import { z } from 'zod';
+import { checkRedisUrl } from '../redis/connection.js';
 import { tlsSchema } from '../targets/common-config.js';
 import { targetSchema } from '../targets/target-schema.js';
 
@@ -34,6 +35,11 @@ export const receiverSchema = z.strictObject({
   secrets: z.array(z.string().min(16, 'a webhook secret needs at least 16 characters')).default([]),
   /** Longest time a request may take to arrive in full; slower clients get 408. */
   requestTimeoutMs: z.number().int().min(1000).default(30_000),
+  /**
+   * Rejected webhooks (400, 401, 413, 415, 503) logged one line each per minute; past it they are only counted, and
+   * one summary line per minute gives the count, so a flood cannot fill the disk. 0 logs only the summaries.
+   */
+  rejectLogPerMinute: z.number().int().min(0).max(10_000).default(20),
 });
 
 export const redisSchema = z
@@ -41,7 +47,11 @@ export const redisSchema = z
     /** redis:// or rediss:// URL; unset starts an embedded redis-server under dataDir. */
     url: z
       .string()
-      .regex(/^(redis|rediss):\/\//, 'must start with redis:// or rediss://')
+      // The same parser start connects with (src/redis/connection.ts), so validate accepts only URLs start can use.
+      .superRefine((url, ctx) => {
+        const problem = checkRedisUrl(url);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .optional(),
     /**
      * Prefix of every queue key. On Redis Cluster wrap it in braces (a hash tag, e.g. "{snyk-siem}") so that each
@@ -87,6 +97,19 @@ export const workersSchema = z.strictObject({
   shutdownGraceMs: z.number().int().min(0).default(20_000),
   /** Completed jobs kept for inspection, per queue. */
   keepCompleted: z.number().int().min(0).default(1000),
+  /**
+   * How long a worker's lock on an active job lasts; renewed every half of it while the job runs. A job whose worker
+   * died (or whose event loop was blocked this long) is recovered once it expires.
+   */
+  lockDurationMs: z.number().int().min(1000).max(600_000).default(30_000),
+  /** How often workers look for active jobs whose lock expired and hand them back to the queue. */
+  stalledIntervalMs: z.number().int().min(1000).max(600_000).default(15_000),
+  /**
+   * Times a job may be recovered that way before it is dead-lettered ("job stalled more than allowable limit"):
+   * a crash loop of a few restarts must not dead-letter the jobs in flight, but a job that crashes the worker every
+   * time must end in the dead-letter queue eventually.
+   */
+  maxStalledCount: z.number().int().min(0).max(1000).default(10),
 });
 
 /**

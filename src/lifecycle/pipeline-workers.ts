@@ -61,6 +61,7 @@ export function startPipelineWorkers(options: PipelineWorkersOptions): PipelineW
       config: targetConfig,
       target,
       retry: config.retry,
+      workers: config.workers,
       counters,
       logger,
     });
@@ -75,6 +76,7 @@ export function startPipelineWorkers(options: PipelineWorkersOptions): PipelineW
       targets: config.targets,
       retry: config.retry,
       keepCompleted: config.workers.keepCompleted,
+      workers: config.workers,
       logger,
     });
   }

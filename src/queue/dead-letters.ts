@@ -63,18 +63,48 @@ export function openDeadLetters(options: {
     }
   }
 
-  async function find(id: string): Promise<{ name: string; queue: Queue; job: AnyJob } | undefined> {
-    for (const [name, queue] of queues) {
+  /** The failed job with this id in one of these queues, or undefined (absent, or in another state). */
+  async function find(
+    id: string,
+    among: Array<[string, Queue]>,
+  ): Promise<{ name: string; queue: Queue; job: AnyJob } | undefined> {
+    for (const [name, queue] of among) {
       const job = (await queue.getJob(id)) as AnyJob | undefined;
       if (job && (await job.isFailed())) return { name, queue, job };
     }
     return undefined;
   }
 
-  async function replayJob(job: AnyJob): Promise<void> {
+  async function replayJob(queue: Queue, job: AnyJob): Promise<void> {
     // A replay restarts the retry-age clock and the attempt count; the records and their ids stay as they were.
     if ('records' in job.data) await job.updateData({ ...job.data, replayedAt: Date.now(), rejected: {} });
+    // And the stall count, which BullMQ keeps in the job hash ("stc", moveStalledJobsToWait.lua) and never resets:
+    // a job dead-lettered for stalling would otherwise go straight back at its next stall.
+    await (await queue.backend.client).hdel(queue.toKey(job.id ?? ''), 'stc');
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+  }
+
+  /**
+   * Applies `act` to each selected letter that is still a dead letter when its turn comes: one replayed or purged
+   * meanwhile (by another operator, say) is reported as missing rather than touched twice.
+   */
+  async function each(
+    letters: readonly DeadLetter[],
+    act: (queue: Queue, job: AnyJob) => Promise<void>,
+  ): Promise<{ done: string[]; missing: string[] }> {
+    const done: string[] = [];
+    const missing: string[] = [];
+    for (const letter of letters) {
+      const queue = queues.get(letter.queue);
+      const found = queue ? await find(letter.id, [[letter.queue, queue]]) : undefined;
+      if (!found) {
+        missing.push(letter.id);
+        continue;
+      }
+      await act(found.queue, found.job);
+      done.push(letter.id);
+    }
+    return { done, missing };
   }
 
   return {
@@ -85,46 +115,44 @@ export function openDeadLetters(options: {
       return out;
     },
     async show(id: string): Promise<{ letter: DeadLetter; data: unknown } | undefined> {
-      const found = await find(id);
+      const found = await find(id, pick(undefined));
       return found ? { letter: describe(found.name, found.job), data: found.job.data } : undefined;
     },
-    /** Replays the given ids, or every dead letter of the target (or of all queues) when ids is 'all'. */
-    async replay(
+    /**
+     * The dead letters a replay or purge would touch: the given ids (only those in a failed set, and in the target's
+     * queue when a target is given), or every dead letter of the target (or of all queues) when ids is 'all'.
+     */
+    async select(
       target: string | undefined,
       ids: readonly string[] | 'all',
-    ): Promise<{ replayed: string[]; missing: string[] }> {
-      const replayed: string[] = [];
-      const missing: string[] = [];
+    ): Promise<{ letters: DeadLetter[]; missing: string[] }> {
+      const among = pick(target);
       if (ids === 'all') {
-        for (const [, queue] of pick(target)) {
-          for (const job of await failedJobs(queue)) {
-            await replayJob(job);
-            replayed.push(job.id ?? '');
-          }
-        }
-        return { replayed, missing };
+        const letters: DeadLetter[] = [];
+        for (const [name, queue] of among)
+          for (const job of await failedJobs(queue)) letters.push(describe(name, job));
+        return { letters, missing: [] };
       }
-      for (const id of ids) {
-        const found = await find(id);
-        if (!found || (target !== undefined && found.name !== target)) {
-          missing.push(id);
-          continue;
-        }
-        await replayJob(found.job);
-        replayed.push(id);
+      const letters: DeadLetter[] = [];
+      const missing: string[] = [];
+      for (const id of new Set(ids)) {
+        const found = await find(id, among);
+        if (found) letters.push(describe(found.name, found.job));
+        else missing.push(id);
       }
-      return { replayed, missing };
+      return { letters, missing };
     },
-    async purge(target?: string): Promise<number> {
-      let removed = 0;
-      for (const [, queue] of pick(target)) {
-        for (;;) {
-          const ids = await queue.clean(0, 1000, 'failed');
-          removed += ids.length;
-          if (ids.length < 1000) break;
-        }
-      }
-      return removed;
+    /** Moves the selected dead letters back to their queue's wait list; records and record ids are unchanged. */
+    async replay(letters: readonly DeadLetter[]): Promise<{ replayed: string[]; missing: string[] }> {
+      const { done, missing } = await each(letters, replayJob);
+      return { replayed: done, missing };
+    },
+    /** Deletes the selected dead letters and nothing else: each is checked to be still failed just before. */
+    async purge(letters: readonly DeadLetter[]): Promise<{ purged: string[]; missing: string[] }> {
+      const { done, missing } = await each(letters, async (_queue, job) => {
+        await job.remove();
+      });
+      return { purged: done, missing };
     },
     async close(): Promise<void> {
       await Promise.all([...queues.values()].map((queue) => queue.close()));

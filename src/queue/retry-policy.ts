@@ -1,7 +1,7 @@
 // The one retry policy: exponential backoff with full jitter, a cap, an age limit, and the mapping of typed errors.
 import { UnrecoverableError, type JobsOptions, type MinimalJob } from 'bullmq';
 import { DeliveryError } from '../errors.js';
-import type { RetryConfig } from '../config/schema.js';
+import type { Config, RetryConfig } from '../config/schema.js';
 
 /** BullMQ needs a number; "no count limit" is a count that the age limit always reaches first. */
 const UNLIMITED_ATTEMPTS = 1_000_000;
@@ -35,11 +35,39 @@ export function retryAgeExceeded(
   return now - since > policy.maxRetryAgeSeconds * 1000;
 }
 
-/** Worker `settings.backoffStrategy`: returns -1 (fail the job) once the age limit is passed. */
+/**
+ * Errors that decideFailure already judged retryable with the age limit checked. The backoff strategy runs a moment
+ * later on its own clock; judging the age again there could dead-letter a job that was just logged as "will retry".
+ */
+const retryJudged = new WeakSet<Error>();
+
+/**
+ * Worker `settings.backoffStrategy`: returns -1 (fail the job) once the age limit is passed. Failures the worker
+ * already judged (decideFailure with the job) are not judged twice; this check catches the others.
+ */
 export function backoffStrategy(policy: RetryConfig) {
-  return (attemptsMade: number, _type?: string, _error?: Error, job?: MinimalJob): number => {
-    if (job && retryAgeExceeded(job, policy, Date.now())) return -1;
+  return (attemptsMade: number, _type?: string, error?: Error, job?: MinimalJob): number => {
+    const judged = error !== undefined && retryJudged.has(error);
+    if (job && !judged && retryAgeExceeded(job, policy, Date.now())) return -1;
     return Math.max(1, fullJitterDelay(attemptsMade, policy));
+  };
+}
+
+/** BullMQ's failedReason for a job recovered from a stalled state more than `maxStalledCount` times. */
+export const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
+
+/**
+ * Stalled-job recovery, the same for the ingest and delivery workers. A job whose worker died keeps its lock until
+ * `lockDuration` runs out; a stalled-job check, run every `stalledInterval` by any live worker, then puts it back in
+ * the queue, and a job put back more than `maxStalledCount` times fails with STALLED_TOO_OFTEN instead.
+ */
+export function stalledJobOptions(
+  workers: Pick<Config['workers'], 'lockDurationMs' | 'stalledIntervalMs' | 'maxStalledCount'>,
+): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
+  return {
+    lockDuration: workers.lockDurationMs,
+    stalledInterval: workers.stalledIntervalMs,
+    maxStalledCount: workers.maxStalledCount,
   };
 }
 
@@ -56,13 +84,23 @@ export function deliveryJobOptions(policy: RetryConfig, keepCompleted: number): 
 export type FailureDecision =
   | { kind: 'retry'; error: Error }
   | { kind: 'dead-letter'; error: UnrecoverableError }
-  | { kind: 'rate-limit'; delayMs: number; error: Error };
+  | { kind: 'rate-limit'; delayMs: number; error: Error }
+  /** Retryable, but this was the last attempt (`retry.attempts`) or the job is too old (`retry.maxRetryAgeSeconds`). */
+  | { kind: 'exhausted'; limit: 'attempts' | 'age'; attempts: number; error: UnrecoverableError };
+
+/** The attempt that failed: with it, decideFailure also says whether a retry is still allowed. */
+export interface FailedAttempt {
+  job: Pick<MinimalJob, 'attemptsMade' | 'opts' | 'timestamp' | 'data'>;
+  policy: RetryConfig;
+  now: number;
+}
 
 /**
  * The single place that maps an error to BullMQ's decision: retry with backoff, dead-letter now, or pause the
- * target's queue for the peer's Retry-After without spending an attempt.
+ * target's queue for the peer's Retry-After without spending an attempt. Given the failed attempt, a retryable error
+ * on the last attempt or past the age limit is `exhausted`: the job is dead-lettered, and the caller can say so.
  */
-export function decideFailure(error: unknown): FailureDecision {
+export function decideFailure(error: unknown, attempt?: FailedAttempt): FailureDecision {
   if (error instanceof DeliveryError) {
     if (!error.retryable) {
       return { kind: 'dead-letter', error: new UnrecoverableError(`${error.code}: ${error.message}`) };
@@ -70,9 +108,28 @@ export function decideFailure(error: unknown): FailureDecision {
     if (error.retryAfterMs !== undefined && error.retryAfterMs > 0) {
       return { kind: 'rate-limit', delayMs: error.retryAfterMs, error };
     }
-    return { kind: 'retry', error: new Error(`${error.code}: ${error.message}`) };
+    return retryUnlessExhausted(new Error(`${error.code}: ${error.message}`), attempt);
   }
   if (error instanceof UnrecoverableError) return { kind: 'dead-letter', error };
   // Unknown errors are retried: losing a record to a bug we could not classify is worse than a retry.
-  return { kind: 'retry', error: error instanceof Error ? error : new Error(String(error)) };
+  return retryUnlessExhausted(error instanceof Error ? error : new Error(String(error)), attempt);
+}
+
+function retryUnlessExhausted(error: Error, attempt: FailedAttempt | undefined): FailureDecision {
+  if (!attempt) return { kind: 'retry', error };
+  const attempts = attempt.job.attemptsMade + 1;
+  // BullMQ retries only while attemptsMade + 1 < opts.attempts (Job.shouldRetryJob).
+  const limit =
+    attempts >= (attempt.job.opts.attempts ?? 0)
+      ? 'attempts'
+      : retryAgeExceeded(attempt.job, attempt.policy, attempt.now)
+        ? 'age'
+        : undefined;
+  if (limit === undefined) {
+    retryJudged.add(error);
+    return { kind: 'retry', error };
+  }
+  const final = new UnrecoverableError(error.message);
+  if (error.stack !== undefined) final.stack = error.stack;
+  return { kind: 'exhausted', limit, attempts, error: final };
 }

@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'winston';
 import { ReceiverError, RECEIVER_ERRORS } from './http-errors.js';
+import { createRejectLog, type RejectLog } from './reject-log.js';
 import { createWebhookHandler, type WebhookDeps } from './webhook.js';
 
 export interface ReceiverAppDeps extends WebhookDeps {
@@ -16,7 +17,7 @@ export interface ReceiverAppDeps extends WebhookDeps {
   }>;
 }
 
-function errorMiddleware(logger: Logger) {
+function errorMiddleware(logger: Logger, rejectLog: RejectLog) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
@@ -24,6 +25,7 @@ function errorMiddleware(logger: Logger) {
       const known = error instanceof ReceiverError ? error : undefined;
       const code = known?.code ?? 'internal_error';
       if (!known) logger.error('Unexpected receiver error.', { error });
+      else rejectLog.record(ctx, known);
       ctx.status = RECEIVER_ERRORS[code].status;
       ctx.set(known?.headers ?? {});
       ctx.body = { error: code, message: RECEIVER_ERRORS[code].message };
@@ -35,7 +37,7 @@ export function createReceiverApp(deps: ReceiverAppDeps): Koa {
   const app = new Koa({ proxy: false });
   const handleWebhook = createWebhookHandler(deps);
   app.on('error', (error: Error) => deps.logger.warn('Receiver connection error.', { error: error.message }));
-  app.use(errorMiddleware(deps.logger));
+  app.use(errorMiddleware(deps.logger, createRejectLog(deps.logger, deps.config.rejectLogPerMinute)));
   app.use(async (ctx) => {
     if (ctx.path === deps.config.path) {
       if (ctx.method !== 'POST') {
@@ -44,7 +46,11 @@ export function createReceiverApp(deps: ReceiverAppDeps): Koa {
       }
       if (deps.shuttingDown()) {
         ctx.set('Connection', 'close');
-        throw new ReceiverError('queue_unavailable', { 'Retry-After': '5', Connection: 'close' });
+        throw new ReceiverError(
+          'queue_unavailable',
+          { 'Retry-After': '5', Connection: 'close' },
+          'shutting down',
+        );
       }
       await handleWebhook(ctx);
       return;

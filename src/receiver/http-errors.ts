@@ -27,12 +27,15 @@ export class ReceiverError extends Error {
   readonly code: ReceiverErrorCode;
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
+  /** Why, for the daemon's log only (e.g. the Redis error behind a 503); never sent to the client. */
+  readonly detail: string | undefined;
 
-  constructor(code: ReceiverErrorCode, headers: Record<string, string> = {}) {
+  constructor(code: ReceiverErrorCode, headers: Record<string, string> = {}, detail?: string) {
     super(RECEIVER_ERRORS[code].message);
     this.name = 'ReceiverError';
     this.code = code;
     this.status = RECEIVER_ERRORS[code].status;
     this.headers = headers;
+    this.detail = detail;
   }
 }

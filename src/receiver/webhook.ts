@@ -66,7 +66,11 @@ export function createWebhookHandler(deps: WebhookDeps) {
 
     if (!deps.redisReady()) {
       deps.counters.increment('webhooks_unavailable');
-      throw new ReceiverError('queue_unavailable', { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+      throw new ReceiverError(
+        'queue_unavailable',
+        { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        'the Redis connection is not ready',
+      );
     }
     const bodySha256 = createHash('sha256').update(body).digest('hex');
     let deliveryId: string;
@@ -84,8 +88,12 @@ export function createWebhookHandler(deps: WebhookDeps) {
       ));
     } catch (error) {
       deps.counters.increment('webhooks_unavailable');
-      log.warn('Could not store the delivery; answered 503.', { error: (error as Error).message });
-      throw new ReceiverError('queue_unavailable', { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+      // Logged by the error middleware's rate-limited rejection log: an outage under load must not flood the disk.
+      throw new ReceiverError(
+        'queue_unavailable',
+        { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        `could not store the delivery: ${(error as Error).message}`,
+      );
     }
     deps.counters.increment('webhooks_accepted');
     log.info('Delivery accepted.', { deliveryId, bytes: body.length });

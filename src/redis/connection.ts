@@ -40,17 +40,54 @@ export function createAdminClient(url: string, tls?: TlsConfig): Redis {
 /**
  * Splits a redis:// or rediss:// URL into ioredis options. rediss:// gets the same TLS options as every target:
  * verification on, TLS 1.2 minimum, and the `redis.tls` CA and client certificate when configured.
+ *
+ * Throws an Error that says what is wrong for a URL it cannot use; the message never repeats the URL, which may hold
+ * a password. The configuration schema checks `redis.url` with this same function (checkRedisUrl), so a URL that
+ * `validate` accepts is one that `start` can connect with.
  */
 export function parseRedisUrl(url: string, tls?: TlsConfig): RedisOptions {
-  const parsed = new URL(url);
+  if (!/^rediss?:\/\//.test(url)) throw new Error('must start with redis:// or rediss://');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    const port = /^rediss?:\/\/(?:[^@/]*@)?(?:\[[^\]/]*\]|[^:/]*):(\d+)(?:[/?#]|$)/.exec(url)?.[1];
+    if (port !== undefined && Number(port) > 65535) throw new Error('port must be between 1 and 65535');
+    throw new Error(
+      'is not a valid URL; write redis://[user:password@]host[:port][/db], percent-encoding "@", "/" and "#" in the password',
+    );
+  }
+  // WHATWG URL refuses ports above 65535; port 0 parses but no server listens on it.
+  if (parsed.port === '0') throw new Error('port must be between 1 and 65535');
   const options: RedisOptions = {
     host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
     port: parsed.port ? Number(parsed.port) : 6379,
   };
-  if (parsed.username) options.username = decodeURIComponent(parsed.username);
-  if (parsed.password) options.password = decodeURIComponent(parsed.password);
+  const decode = (part: string, what: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new Error(`the ${what} is not valid percent-encoding; write "%" as %25`);
+    }
+  };
+  if (parsed.username) options.username = decode(parsed.username, 'user name');
+  if (parsed.password) options.password = decode(parsed.password, 'password');
   const db = parsed.pathname.replace(/^\//, '');
-  if (db) options.db = Number(db);
+  if (db) {
+    // The path is the database number (redis-cli -u, ioredis): digits only, so "/abc" cannot become NaN.
+    if (!/^\d{1,9}$/.test(db)) throw new Error('the path must be a database number such as /0, or nothing');
+    options.db = Number(db);
+  }
   if (parsed.protocol === 'rediss:') options.tls = buildTlsOptions(tls, options.host ?? '127.0.0.1');
   return options;
+}
+
+/** Why parseRedisUrl cannot use this URL, or undefined when it can. Reads no TLS files. */
+export function checkRedisUrl(url: string): string | undefined {
+  try {
+    parseRedisUrl(url);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }

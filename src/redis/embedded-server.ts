@@ -1,6 +1,7 @@
 // Spawns one redis-server process for the embedded Redis and waits until it answers; no ownership, no supervision.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { StartupError } from '../errors.js';
@@ -9,6 +10,19 @@ import type { EmbeddedPaths } from './embedded-state.js';
 export const INSTALL_HINT =
   'redis-server was not found on PATH: install it (Debian/Ubuntu: sudo apt-get install redis-server; ' +
   'Fedora: sudo dnf install redis; macOS: brew install redis) or set REDIS_URL to an existing Redis.';
+
+/** Throws the install hint when redis-server is not on PATH, before anything else is started or locked. */
+export function requireRedisServer(): void {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    try {
+      accessSync(join(dir || '.', 'redis-server'), constants.X_OK);
+      return;
+    } catch {
+      // not in this directory
+    }
+  }
+  throw new StartupError('redis_server_missing', INSTALL_HINT);
+}
 
 export async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -33,9 +47,9 @@ export function renderRedisConf(paths: EmbeddedPaths, port: number, password: st
     `pidfile ${JSON.stringify(paths.pidFile)}`,
     `logfile ${JSON.stringify(paths.logFile)}`,
     'daemonize no',
-    // The configuration file in the process title is how a later forwarder proves a server is ours before it
-    // signals it (redis.conf, "proc-title-template").
-    'proc-title-template "{title} {listen-addr} {server-mode} {config-file}"',
+    // Keep the command line as started (it names this configuration file, which is how a later forwarder proves a
+    // server is ours before it signals it) and the environment readable in /proc (redis.conf, "set-proc-title").
+    'set-proc-title no',
     // BullMQ's production guide: AOF with everysec, and noeviction is the only safe memory policy.
     'appendonly yes',
     'appendfsync everysec',

@@ -73,9 +73,20 @@ export function removeState(file: string): void {
   rmSync(file, { force: true });
 }
 
+/** True while a process with this pid exists (kill(2) with signal 0 checks without signalling). */
+export function processAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * True only when `pid` is a running redis-server of this data directory: started with our configuration file (our
- * servers put it in their process title, `proc-title-template` in redis.conf) or working in our directory (Redis
+ * servers keep it in their command line, `set-proc-title no` in redis.conf) or working in our directory (Redis
  * changes into its `dir`, so /proc/PID/cwd names it; proc(5)). A recycled pid, or another redis-server of the same
  * user, never matches. Without /proc (macOS) nothing can be proven and the answer is false: we never signal a
  * process we cannot prove is ours.

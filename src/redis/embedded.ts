@@ -9,13 +9,20 @@ import {
   embeddedPaths,
   embeddedUrl,
   isOurServer,
+  processAlive,
   readState,
   removeState,
   writeState,
   type EmbeddedPaths,
   type EmbeddedState,
 } from './embedded-state.js';
-import { freeLoopbackPort, pingEmbedded, spawnRedisServer, stopRedisProcess } from './embedded-server.js';
+import {
+  freeLoopbackPort,
+  pingEmbedded,
+  requireRedisServer,
+  spawnRedisServer,
+  stopRedisProcess,
+} from './embedded-server.js';
 import { tryOwnerLock } from './owner-lock.js';
 
 export type EmbeddedRole = 'owner' | 'attached';
@@ -54,16 +61,6 @@ const RESTART_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000];
 /** A server that stayed up this long has recovered: a later crash starts a new series of restarts. */
 const STABLE_AFTER_MS = 60_000;
 
-function alive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function readPidFile(file: string): number | undefined {
   try {
     const pid = Number(readFileSync(file, 'utf8').trim());
@@ -101,7 +98,8 @@ async function waitForOwnersServer(
   const until = Date.now() + timeoutMs;
   for (;;) {
     const state = readState(paths.stateFile);
-    if (state && alive(state.ownerPid) && (await pingEmbedded(state.port, state.password))) return state;
+    if (state && processAlive(state.ownerPid) && (await pingEmbedded(state.port, state.password)))
+      return state;
     if (Date.now() > until) return state;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -126,6 +124,7 @@ export async function openEmbeddedRedis(options: EmbeddedOptions): Promise<Embed
     // Read-only and maintenance commands create nothing: no directory, no lock file, no server on empty data.
     if (!existsSync(paths.lockFile)) throw nothingRunning(paths, dataDir);
   } else {
+    requireRedisServer();
     mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   }
 
@@ -240,7 +239,7 @@ export async function openEmbeddedRedis(options: EmbeddedOptions): Promise<Embed
     watchTimer = setInterval(() => {
       ticks += 1;
       if (stopping || role === 'owner' || restarting) return;
-      if (alive(state.ownerPid) && ticks % 10 !== 0) return;
+      if (processAlive(state.ownerPid) && ticks % 10 !== 0) return;
       restarting = true;
       void (async () => {
         try {

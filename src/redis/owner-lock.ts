@@ -1,6 +1,7 @@
 // The lock that says which process owns the embedded redis-server of a data directory: flock(2), held for our lifetime.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { processAlive } from './embedded-state.js';
 
 export interface OwnerLock {
   /** Releases the lock; a process that dies releases it too, because the kernel drops the lock with its holder. */
@@ -42,12 +43,8 @@ export async function tryOwnerLock(file: string): Promise<OwnerLock | undefined>
   if (outcome === 'busy') return undefined;
   if (outcome instanceof Error) {
     child.kill('SIGKILL');
-    const missing = (outcome as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new Error(
-      missing
-        ? 'flock(1) was not found on PATH: install util-linux (Debian/Ubuntu: apt-get install util-linux)'
-        : `could not lock ${file}: ${outcome.message}`,
-    );
+    if ((outcome as NodeJS.ErrnoException).code === 'ENOENT') return pidFileLock(`${file}.pid`);
+    throw new Error(`could not lock ${file}: ${outcome.message}`);
   }
   // The helper must never keep this process alive on its own, nor be killed with our process group.
   child.unref();
@@ -63,4 +60,23 @@ async function releaseLock(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Where flock(1) is missing (macOS has no util-linux): a lock file created exclusively (O_EXCL) that holds the owner's
+ * pid. Weaker than flock: a pid that a new process reused after the owner died keeps the lock until that process ends.
+ */
+function pidFileLock(file: string): OwnerLock | undefined {
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return { release: async () => rmSync(file, { force: true }) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) return undefined;
+      rmSync(file, { force: true });
+    }
+  }
+  return undefined;
 }

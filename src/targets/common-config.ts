@@ -36,13 +36,28 @@ export type TlsConfig = z.infer<typeof tlsSchema>;
 
 export const TARGET_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
+/**
+ * Names a target cannot take, each with the reason. "ingest" is what `dlq` calls the ingest queue's dead letters, so
+ * a target of that name could not be told apart from it. No other name can collide: a target's queue is
+ * `target-<name>` (src/queue/names.ts) and BullMQ keys are `<prefix>:<queue>:<suffix>`, which the pattern's lack of
+ * ":" keeps apart.
+ */
+export const RESERVED_TARGET_NAMES: ReadonlyMap<string, string> = new Map([
+  ['ingest', 'it names the ingest queue in the dead-letter commands, as in dlq list --target ingest'],
+]);
+
 export const commonTargetFields = {
   name: z
     .string()
     .regex(
       TARGET_NAME_PATTERN,
       'use 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit',
-    ),
+    )
+    .superRefine((name, ctx) => {
+      const reason = RESERVED_TARGET_NAMES.get(name);
+      if (reason !== undefined)
+        ctx.addIssue({ code: 'custom', message: `"${name}" is reserved (${reason}); choose another name` });
+    }),
   filter: filterSchema.default({}),
   /** Delivery jobs this process sends to the target at once. */
   concurrency: z.number().int().min(1).max(256).default(4),

@@ -2,12 +2,12 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'winston';
 import { encode, facets, normalize, PayloadError } from '../../normalizers/index.js';
-import type { RetryConfig } from '../config/schema.js';
+import type { Config, RetryConfig } from '../config/schema.js';
 import type { TargetConfig } from '../targets/target-schema.js';
 import type { EncodedRecord } from '../targets/types.js';
 import { DELIVERY_JOB, type DeliveryJobData, type IngestJobData } from '../queue/jobs.js';
 import { INGEST_QUEUE, targetQueueName } from '../queue/names.js';
-import { deliveryJobOptions } from '../queue/retry-policy.js';
+import { deliveryJobOptions, STALLED_TOO_OFTEN, stalledJobOptions } from '../queue/retry-policy.js';
 import { passesFilter } from './filter.js';
 import { closeWithin, settlesWithin } from '../lifecycle/close-within.js';
 
@@ -18,6 +18,8 @@ export interface IngestWorkerOptions {
   targets: readonly TargetConfig[];
   retry: RetryConfig;
   keepCompleted: number;
+  /** Lock and stalled-job settings (`workers.*`), the same for every worker. */
+  workers: Config['workers'];
   logger: Logger;
 }
 
@@ -124,15 +126,20 @@ export function createIngestWorker(options: IngestWorkerOptions) {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
+    ...stalledJobOptions(options.workers),
   });
   worker.on('error', (error) => options.logger.warn('Ingest worker error.', { error: error.message }));
   worker.on('failed', (job, error) => {
-    if (job)
-      options.logger.warn('Ingest job failed.', {
-        transportId: job.data.transportId,
-        deliveryId: job.id,
-        reason: error.message,
-      });
+    if (!job) return;
+    const fields = { transportId: job.data.transportId, deliveryId: job.id, reason: error.message };
+    if (error.message === STALLED_TOO_OFTEN) {
+      options.logger.error(
+        `Ingest job stalled more than workers.maxStalledCount (${options.workers.maxStalledCount}) times: its worker stopped while processing it each time; kept in the ingest dead-letter queue.`,
+        { ...fields, stalls: job.stalledCounter },
+      );
+      return;
+    }
+    options.logger.warn('Ingest job failed.', fields);
   });
 
   return {

@@ -166,6 +166,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses the reserved target name "ingest", saying why and what to do', () => {
+    const file = yamlFile(
+      'reserved.yaml',
+      'targets:\n  - {name: ingest, type: file, path: /tmp/a}\n  - {name: ingest-archive, type: file, path: /tmp/b}\n',
+    );
+    const problems = problemsOf(() => loadConfig({ configFile: file, env: {}, cwd: dir }));
+    expect(problems).toEqual([
+      expect.stringMatching(/^targets\[0\]\.name: "ingest" is reserved .*dead-letter.*; choose another name/),
+    ]);
+  });
+
   it('does not echo a secret value in an error', () => {
     const problems = problemsOf(() => loadConfig({ env: { SNYK_WEBHOOK_SECRET: 'short' }, cwd: dir }));
     expect(problems.join()).toMatch(/receiver\.secrets\[0\]/);

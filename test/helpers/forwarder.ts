@@ -4,7 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll } from 'vitest';
+import { workerConnectionOptions } from '../../src/redis/connection.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { startDaemon, type Daemon, type Role } from '../../src/daemon.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -122,4 +124,14 @@ export function useForwarder(options: Omit<ForwarderOptions, 'redisUrl'> = {}): 
       return forwarder;
     },
   };
+}
+
+/** The failed set (dead letters) of one target's queue, read through a short-lived queue. */
+export async function deadLettersOf(redisUrl: string, prefix: string, target: string) {
+  const queue = new Queue(`target-${target}`, { connection: workerConnectionOptions(redisUrl), prefix });
+  try {
+    return await queue.getFailed();
+  } finally {
+    await queue.close();
+  }
 }

@@ -4,11 +4,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { freePort } from './free-port.js';
 
 export interface TestRedis {
   readonly port: number;
   readonly url: string;
+  /** The server's process id while it runs. */
+  readonly pid: number;
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a hung host. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
   /** Stops the server (SIGTERM, AOF flushed), keeping its data directory. */
   stop(): Promise<void>;
   /** Starts it again on the same port with the same data. */
@@ -78,6 +85,8 @@ export async function startTestRedis(): Promise<TestRedis> {
     if (!running || running.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
+      // A paused server would never see the SIGTERM.
+      running.kill('SIGCONT');
       running.kill('SIGTERM');
       // Redis refuses SIGTERM while it writes an initial AOF (after CONFIG SET appendonly yes): never hang a test.
       setTimeout(() => running.kill('SIGKILL'), 5000).unref();
@@ -88,11 +97,41 @@ export async function startTestRedis(): Promise<TestRedis> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child?.pid ?? 0;
+    },
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     start,
     stop,
     async cleanup() {
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Registers hooks that give a test file one redis-server, and a list of cleanups that run after each test (last
+ * registered first). Read `redis` inside tests, once the hooks ran.
+ */
+export function useTestRedis(): { readonly redis: TestRedis; cleanups: Array<() => Promise<void>> } {
+  let redis: TestRedis | undefined;
+  const cleanups: Array<() => Promise<void>> = [];
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()?.();
+  });
+  afterAll(async () => {
+    await redis?.cleanup();
+  });
+  return {
+    get redis() {
+      if (!redis) throw new Error('useTestRedis: redis is not started yet');
+      return redis;
+    },
+    cleanups,
   };
 }

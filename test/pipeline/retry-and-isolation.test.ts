@@ -2,32 +2,22 @@
 // pauses the target without spending an attempt, and a broken target never slows a healthy one.
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startForwarder, waitFor, type TestForwarder } from '../helpers/forwarder.js';
+import { describe, expect, it } from 'vitest';
+import { useTestRedis } from '../helpers/redis-server.js';
+import { deadLettersOf, startForwarder, waitFor, type TestForwarder } from '../helpers/forwarder.js';
 import { startScriptedCollector, type ScriptedCollector } from '../helpers/scripted-collector.js';
 import { fixture, postWebhook } from '../helpers/webhook.js';
 import { workerConnectionOptions } from '../../src/redis/connection.js';
 
-let redis: TestRedis;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-afterAll(async () => {
-  await redis?.cleanup();
-});
+const fx = useTestRedis();
+const { cleanups } = fx;
 
 const body = fixture('project_snapshot-v0.snyk-labs-mock-webhook.snap_vulns.json');
 const RECORDS_PER_DELIVERY = 6;
 
 async function setup(targets: Array<Record<string, unknown>>): Promise<TestForwarder> {
   const forwarder = await startForwarder({
-    redisUrl: redis.url,
+    redisUrl: fx.redis.url,
     config: { targets, retry: { baseDelayMs: 100, maxDelayMs: 400 } },
   });
   cleanups.push(() => forwarder.stop());
@@ -45,20 +35,12 @@ function httpTarget(name: string, url: string, extra: Record<string, unknown> = 
 }
 
 async function deadLetters(forwarder: TestForwarder, target: string) {
-  const queue = new Queue(`target-${target}`, {
-    connection: workerConnectionOptions(redis.url),
-    prefix: forwarder.prefix,
-  });
-  try {
-    return await queue.getFailed();
-  } finally {
-    await queue.close();
-  }
+  return deadLettersOf(fx.redis.url, forwarder.prefix, target);
 }
 
 async function completedJob(forwarder: TestForwarder, target: string) {
   const queue = new Queue(`target-${target}`, {
-    connection: workerConnectionOptions(redis.url),
+    connection: workerConnectionOptions(fx.redis.url),
     prefix: forwarder.prefix,
   });
   try {

@@ -1,16 +1,16 @@
 // The file target: appends each record as one line and fsyncs before the delivery job completes.
-import { mkdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import type { FileTargetConfig } from './config.js';
 import type { TargetDeps } from '../registry.js';
 import type { DeliveryBatch, Target } from '../types.js';
 import { encodeLines } from './encode.js';
 import { classifyFileError } from './classify.js';
+import { prepareOutputPath } from './output-path.js';
 
 export function buildFileTarget(config: FileTargetConfig, _deps: TargetDeps): Target {
-  const path = resolve(config.path);
-  mkdirSync(dirname(path), { recursive: true });
+  // Refuses a directory, a device, a FIFO, /proc or an unwritable directory now, in bounded time, and creates the
+  // missing directories: start and validate report a bad path instead of failing (or spinning) later.
+  const path = prepareOutputPath(config.path);
   // One append per batch at a time: concurrent jobs must not interleave partial lines.
   let queue: Promise<unknown> = Promise.resolve();
 
