@@ -11,6 +11,7 @@ import { createAdminClient, createProducerClient, workerConnectionOptions } from
 import { inspectRedis, warnAboutRedis } from './redis/check.js';
 import { createIngestProducer } from './queue/ingest-producer.js';
 import { createReceiverApp } from './receiver/app.js';
+import { createRejectLog } from './receiver/reject-log.js';
 import { ensureGeneratedSecret } from './receiver/secret-file.js';
 import { startPipelineWorkers, type PipelineWorkers } from './lifecycle/pipeline-workers.js';
 import { isNoop, planReload } from './lifecycle/reload-plan.js';
@@ -214,7 +215,9 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         dedupWindowSeconds: config.receiver.dedupWindowSeconds,
         keepCompleted: config.workers.keepCompleted,
       });
+      const rejectLog = createRejectLog(logger, config.receiver.rejectLogPerMinute);
       const app = createReceiverApp({
+        rejectLog,
         config: config.receiver,
         secrets: () => secrets,
         producer,
@@ -243,6 +246,8 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
             listening,
             Math.min(config.workers.shutdownGraceMs, 10_000, deadline - Date.now()),
           );
+          // The last minute's count of rejections not logged one by one is never lost to a stop.
+          rejectLog.flush();
           await producer.close().catch(() => undefined);
           client.disconnect();
           return drained ? 'closed' : 'open requests were cut off at the deadline';

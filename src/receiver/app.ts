@@ -7,6 +7,8 @@ import { createRejectLog, type RejectLog } from './reject-log.js';
 import { createWebhookHandler, type WebhookDeps } from './webhook.js';
 
 export interface ReceiverAppDeps extends WebhookDeps {
+  /** Where rejections are logged; the daemon flushes its last summary when the receiver stops. */
+  rejectLog?: RejectLog;
   shuttingDown: () => boolean;
   /** Liveness: false once the process cannot recover by itself and should be restarted. */
   health: () => { ok: boolean; reason?: string | undefined };
@@ -37,7 +39,12 @@ export function createReceiverApp(deps: ReceiverAppDeps): Koa {
   const app = new Koa({ proxy: false });
   const handleWebhook = createWebhookHandler(deps);
   app.on('error', (error: Error) => deps.logger.warn('Receiver connection error.', { error: error.message }));
-  app.use(errorMiddleware(deps.logger, createRejectLog(deps.logger, deps.config.rejectLogPerMinute)));
+  app.use(
+    errorMiddleware(
+      deps.logger,
+      deps.rejectLog ?? createRejectLog(deps.logger, deps.config.rejectLogPerMinute),
+    ),
+  );
   app.use(async (ctx) => {
     if (ctx.path === deps.config.path) {
       if (ctx.method !== 'POST') {

@@ -1,5 +1,4 @@
 // Logs each rejected webhook as one bounded, sanitised line, rate-limited so that a flood cannot fill the disk.
-import type { Server } from 'node:http';
 import type { Logger } from 'winston';
 import { RateLimitedLog, type Schedule } from '../telemetry/rate-limited-log.js';
 import type { ReceiverError, ReceiverErrorCode } from './http-errors.js';
@@ -25,7 +24,7 @@ export interface Rejection {
 /** What the reject log reads from a request: Koa's ctx fits. */
 export interface RejectedRequest {
   get(name: string): string;
-  req: { socket: { remoteAddress?: string | undefined; server?: unknown } };
+  req: { socket: { remoteAddress?: string | undefined } };
 }
 
 /**
@@ -90,28 +89,11 @@ export function createRejectLog(
     ...(options.now ? { now: options.now } : {}),
     ...(options.schedule ? { schedule: options.schedule } : {}),
   });
-  const watched = new WeakSet<Server>();
   return {
     record(request, error) {
       if (!LOGGED_STATUSES.has(error.status)) return;
-      flushWhenServerCloses(request.req.socket.server);
       limiter.offer(describeRejection(request, error));
     },
     flush: () => limiter.flush(),
   };
-
-  /**
-   * The daemon stops the receiver by closing its http.Server: the summary of the current minute is written then, so a
-   * count is never lost to a shutdown. The server is the one that accepted the rejected request (Node's net.Socket
-   * keeps it as `socket.server`), so the hook is in place whenever there can be something to report.
-   */
-  function flushWhenServerCloses(server: unknown): void {
-    if (!isServer(server) || watched.has(server)) return;
-    watched.add(server);
-    server.once('close', () => limiter.flush());
-  }
-}
-
-function isServer(value: unknown): value is Server {
-  return typeof value === 'object' && value !== null && typeof (value as Server).once === 'function';
 }

@@ -138,6 +138,8 @@ export async function stopRedisProcess(
   isAlive: () => boolean,
   deadlineMs = 10_000,
 ): Promise<'stopped' | 'killed'> {
+  // Never 0 or negative (a whole process group) or 1 (init): only one process, the server, is ever signalled.
+  if (!Number.isInteger(pid) || pid <= 1) return 'stopped';
   try {
     process.kill(pid, 'SIGTERM');
   } catch {

@@ -182,7 +182,14 @@ export async function openEmbeddedRedis(options: EmbeddedOptions): Promise<Embed
   }
 
   async function launch(): Promise<void> {
-    child = await spawnRedisServer(paths, state.port, state.password);
+    const spawned = await spawnRedisServer(paths, state.port, state.password);
+    if (stopping) {
+      // stop() came while this server was starting: it must not outlive the daemon.
+      if (spawned.pid !== undefined)
+        await stopRedisProcess(spawned.pid, () => spawned.exitCode === null && spawned.signalCode === null);
+      throw new Error('stopped while the embedded redis-server was starting');
+    }
+    child = spawned;
     upSince = Date.now();
     state = { ...state, ownerPid: process.pid, redisPid: child.pid };
     writeState(paths.stateFile, state);

@@ -60,6 +60,13 @@ export function embeddedState(
   return JSON.parse(readFileSync(file, 'utf8')) as { ownerPid: number; redisPid: number; port: number };
 }
 
+/** The pid of the embedded redis-server of a data directory; throws rather than answer 0 (a whole process group). */
+export function redisPidOf(dataDir: string): number {
+  const pid = embeddedState(dataDir)?.redisPid;
+  if (pid === undefined || pid <= 1) throw new Error(`no embedded redis-server recorded in ${dataDir}`);
+  return pid;
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

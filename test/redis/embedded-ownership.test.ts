@@ -10,6 +10,7 @@ import {
   PROCESS_SECRET,
   recordsIn,
   stopProcess,
+  redisPidOf,
   useProcesses,
 } from '../helpers/daemon-process.js';
 import { waitFor } from '../helpers/forwarder.js';
@@ -31,11 +32,12 @@ describe('one owner per data directory', () => {
     const receiver = await start({ dataDir: dir, role: 'receiver' });
     const before = embeddedState(dir);
     expect(before?.ownerPid).toBe(receiver.child.pid);
+    const serverPid = redisPidOf(dir);
 
     const worker = await start({ dataDir: dir, role: 'worker' });
     expect(worker.output()).toContain('Using the embedded redis-server of another forwarder process');
-    expect(embeddedState(dir)?.redisPid).toBe(before?.redisPid);
-    expect(isAlive(before?.redisPid ?? 0)).toBe(true);
+    expect(redisPidOf(dir)).toBe(serverPid);
+    expect(isAlive(serverPid)).toBe(true);
 
     // The receiver keeps accepting, and the worker delivers what it accepted.
     const answer = await postWebhook(receiver.webhookUrl, snapshot, { secret: PROCESS_SECRET });
@@ -45,10 +47,10 @@ describe('one owner per data directory', () => {
 
     expect(await stopProcess(worker)).toBe(0);
     // The attached worker leaves the server to its owner.
-    expect(isAlive(before?.redisPid ?? 0)).toBe(true);
+    expect(isAlive(serverPid)).toBe(true);
     expect((await postWebhook(receiver.webhookUrl, snapshot, { secret: PROCESS_SECRET })).status).toBe(202);
     expect(await stopProcess(receiver)).toBe(0);
-    await waitFor(() => !isAlive(before?.redisPid ?? 0), 10_000, 'the owner to stop its server');
+    await waitFor(() => !isAlive(serverPid), 10_000, 'the owner to stop its server');
   }, 90_000);
 
   it('when the owner goes away, the attached process takes the server over on the same data', async () => {
@@ -112,7 +114,7 @@ describe('one owner per data directory', () => {
   it('a server left running by an owner that was killed is stopped by the next owner, and only that one', async () => {
     const dir = dataDir();
     const first = await start({ dataDir: dir });
-    const orphan = embeddedState(dir)?.redisPid ?? 0;
+    const orphan = redisPidOf(dir);
     first.child.kill('SIGKILL');
     await first.exited;
     expect(isAlive(orphan)).toBe(true);
@@ -140,7 +142,8 @@ describe('signals', () => {
   it('SIGTERM to the whole process group stops the daemon first and its redis-server last, and says so', async () => {
     const dir = dataDir();
     const proc = await start({ dataDir: dir, detached: true });
-    const pid = proc.child.pid ?? 0;
+    const pid = proc.child.pid;
+    if (pid === undefined) throw new Error('the daemon has no pid');
     // What a terminal's Ctrl-C or systemd's default KillMode=control-group does: signal every process of the group.
     process.kill(-pid, 'SIGTERM');
     expect(await proc.exited).toBe(0);
@@ -156,7 +159,7 @@ describe('signals', () => {
   it('SIGHUP keeps the daemon and its redis-server running', async () => {
     const dir = dataDir();
     const proc = await start({ dataDir: dir });
-    const redisPid = embeddedState(dir)?.redisPid ?? 0;
+    const redisPid = redisPidOf(dir);
     proc.child.kill('SIGHUP');
     await waitFor(() => proc.output().includes('Configuration reloaded'), 20_000, 'the reload to finish');
     expect(proc.child.exitCode).toBeNull();

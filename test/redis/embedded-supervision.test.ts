@@ -13,6 +13,7 @@ import {
   PROCESS_SECRET,
   recordsIn,
   stopProcess,
+  redisPidOf,
   useProcesses,
 } from '../helpers/daemon-process.js';
 import { waitFor } from '../helpers/forwarder.js';
@@ -40,7 +41,7 @@ describe('embedded redis-server supervision', () => {
     await waitFor(() => recordsIn(out).length === 6, 20_000, 'the first delivery');
 
     const before = embeddedState(dir);
-    process.kill(before?.redisPid ?? 0, 'SIGKILL');
+    process.kill(redisPidOf(dir), 'SIGKILL');
     await waitFor(() => proc.output().includes('exited unexpectedly'), 20_000, 'the crash to be logged');
     await waitFor(
       () => proc.output().includes('The embedded redis-server was restarted.'),
@@ -68,7 +69,7 @@ describe('embedded redis-server supervision', () => {
   it('a redis-server that cannot be restarted fails /healthz and readiness, and the process exits non-zero', async () => {
     const dir = dataDir();
     const proc = await start({ dataDir: dir });
-    const redisPid = embeddedState(dir)?.redisPid ?? 0;
+    const redisPid = redisPidOf(dir);
     // Redis reads its AOF manifest only at start: spoil it, then kill the server, and no restart can succeed.
     spoilAof(dir);
     process.kill(redisPid, 'SIGKILL');
@@ -100,7 +101,7 @@ describe('embedded redis-server supervision', () => {
       expect((await fetch(`${daemon.receiverUrl}/healthz`)).status).toBe(200);
       const fatal = new Promise<string>((resolve) => daemon.onFatal(resolve));
       spoilAof(dir);
-      process.kill(embeddedState(dir)?.redisPid ?? 0, 'SIGKILL');
+      process.kill(redisPidOf(dir), 'SIGKILL');
       expect(await fatal).toContain('could not be restarted');
       const answer = await fetch(`${daemon.receiverUrl}/healthz`);
       expect(answer.status).toBe(503);
