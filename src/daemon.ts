@@ -1,16 +1,15 @@
 // Starts the forwarder: Redis (embedded or configured), the receiver and/or the workers; reloads, probes and stops them.
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import { LOG_LEVELS, type Config } from './config/schema.js';
 import type { TlsConfig } from './targets/common-config.js';
-import { StartupError } from './errors.js';
 import { openEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
 import { createAdminClient, createProducerClient, workerConnectionOptions } from './redis/connection.js';
 import { inspectRedis, warnAboutRedis } from './redis/check.js';
 import { createIngestProducer } from './queue/ingest-producer.js';
 import { createReceiverApp } from './receiver/app.js';
+import { closeServer, startReceiverServer } from './receiver/server.js';
 import { createRejectLog } from './receiver/reject-log.js';
 import { ensureGeneratedSecret } from './receiver/secret-file.js';
 import { startPipelineWorkers, type PipelineWorkers } from './lifecycle/pipeline-workers.js';
@@ -109,40 +108,6 @@ function webhookSecrets(config: Readonly<Config>, logger: Logger): string[] {
   return [generated.secret];
 }
 
-/** Listens, or turns the operator errors of listen(2) into one line that says how to fix them. */
-async function listen(server: Server, port: number, host: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const where = `${host}:${port}`;
-      if (error.code === 'EADDRINUSE') {
-        reject(
-          new StartupError(
-            'listen_failed',
-            `${where} is already in use (EADDRINUSE): stop the other process on that port, or set PORT / receiver.port to a free one`,
-          ),
-        );
-      } else if (error.code === 'EACCES') {
-        reject(
-          new StartupError(
-            'listen_failed',
-            `not allowed to listen on ${where} (EACCES): use a port above 1023, or grant CAP_NET_BIND_SERVICE`,
-          ),
-        );
-      } else if (error.code === 'EADDRNOTAVAIL') {
-        reject(
-          new StartupError(
-            'listen_failed',
-            `${host} is not an address of this machine (EADDRNOTAVAIL): fix HOST / receiver.host`,
-          ),
-        );
-      } else {
-        reject(error);
-      }
-    });
-  });
-}
-
 export async function startDaemon(options: StartOptions): Promise<Daemon> {
   const { role, logger } = options;
   let config = options.config;
@@ -228,14 +193,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         health: () => daemon.health(),
         readiness: () => daemon.ready(),
       });
-      const listening = createServer(app.callback());
-      listening.requestTimeout = config.receiver.requestTimeoutMs;
-      listening.headersTimeout = Math.min(config.receiver.requestTimeoutMs, 20_000);
-      // Above common load-balancer idle timeouts (60 s), so the balancer closes idle connections first.
-      listening.keepAliveTimeout = 65_000;
-      const listened = listen(listening, config.receiver.port, config.receiver.host);
-      listening.listen(config.receiver.port, config.receiver.host);
-      await listened;
+      const listening = await startReceiverServer(app, config.receiver);
       const address = listening.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       receiverUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
@@ -381,21 +339,4 @@ async function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
     }
     client.once('ready', done);
   });
-}
-
-/** Stops accepting connections, lets in-flight requests finish until the deadline, then drops what is left. */
-async function closeServer(server: Server, graceMs: number): Promise<boolean> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  let cut = false;
-  const timer = setTimeout(
-    () => {
-      cut = true;
-      server.closeAllConnections();
-    },
-    Math.max(graceMs, 0),
-  );
-  await closed;
-  clearTimeout(timer);
-  return !cut;
 }
