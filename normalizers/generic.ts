@@ -1,10 +1,15 @@
 // The record for events without a dedicated normaliser: event name, org and project when present, payload size.
 import { deliveryInfo, recordTime } from './delivery.js';
+import { LIMITS } from './limits.js';
 import { recordId } from './record-id.js';
+import { truncate } from './text.js';
 import type { DeliveryContext, GenericEvent, OrgInfo, ProjectInfo } from './types.js';
 
-/** Never throws: an unknown event's body has no known shape, so only a few well-known fields are picked out. */
-export function genericRecord(payload: unknown, context: DeliveryContext): GenericEvent {
+/**
+ * Never throws: an unknown event's body has no known shape, so only a few well-known fields are picked out.
+ * `bodySha256` identifies the signed body (record-id.ts).
+ */
+export function genericRecord(payload: unknown, context: DeliveryContext, bodySha256: string): GenericEvent {
   const delivery = deliveryInfo(context);
   const body = asObject(payload);
   const org = asObject(body?.['org']);
@@ -24,11 +29,14 @@ export function genericRecord(payload: unknown, context: DeliveryContext): Gener
     action: 'event',
     severity: undefined,
     recordId: recordId({
-      transportId: delivery.transportId,
+      bodySha256,
       event: delivery.event,
       action: 'event',
       projectId: projectInfo?.id,
       issueId: undefined,
+      packageName: undefined,
+      packageVersions: [],
+      occurrence: 0,
     }),
     time: recordTime(delivery),
     delivery,
@@ -52,7 +60,7 @@ function pickStrings<K extends string>(
   const out: { [P in K]?: string } = {};
   for (const key of keys) {
     const v = source[key];
-    if (typeof v === 'string' && v !== '') out[key] = v;
+    if (typeof v === 'string' && v !== '') out[key] = truncate(v, LIMITS.textLength);
   }
   return out;
 }

@@ -13,6 +13,7 @@ export type {
   GenericEvent,
   IssueInfo,
   NormalizedRecord,
+  OmittedCounts,
   OrgInfo,
   OutputFormat,
   ProjectInfo,
@@ -22,6 +23,7 @@ export type {
   SnapshotSummary,
 } from './types.js';
 export { PayloadError } from './errors.js';
+export { LIMITS } from './limits.js';
 export { KNOWN_EVENTS } from './registry.js';
 export { PRODUCT_VERSION } from './version.js';
 

@@ -1,6 +1,7 @@
 // The normaliser registry, keyed by the full X-Snyk-Event value; unknown events get one generic record.
 import { snapshotRecords } from './finding.js';
 import { genericRecord } from './generic.js';
+import { bodyHashOf } from './record-id.js';
 import { parseProjectSnapshot } from './snyk/parse-project-snapshot.js';
 import type { DeliveryContext, NormalizedRecord } from './types.js';
 
@@ -13,7 +14,8 @@ type KnownEvent = 'ping/v0' | 'project_snapshot/v0';
 const NORMALIZERS = {
   // A ping only proves the webhook works; it carries nothing a SIEM needs.
   'ping/v0': () => [],
-  'project_snapshot/v0': (payload, context) => snapshotRecords(parseProjectSnapshot(payload), context),
+  'project_snapshot/v0': (payload, context) =>
+    snapshotRecords(parseProjectSnapshot(payload), context, bodyHashOf(payload, context)),
 } as const satisfies Record<KnownEvent, Normalizer>;
 
 export const KNOWN_EVENTS: readonly string[] = Object.freeze(Object.keys(NORMALIZERS));
@@ -29,5 +31,5 @@ function isKnown(event: string): event is KnownEvent {
 export function normalizerFor(event: string): Normalizer {
   if (isKnown(event)) return NORMALIZERS[event];
   if (event.startsWith('ping/')) return NORMALIZERS['ping/v0'];
-  return (payload, context) => [genericRecord(payload, context)];
+  return (payload, context) => [genericRecord(payload, context, bodyHashOf(payload, context))];
 }

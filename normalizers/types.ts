@@ -7,7 +7,7 @@ export type Severity = 'low' | 'medium' | 'high' | 'critical';
 export interface DeliveryContext {
   /** Full X-Snyk-Event header value, e.g. 'project_snapshot/v0'. */
   event: string;
-  /** X-Snyk-Transport-ID (the receiver generates a UUID when Snyk sent none). */
+  /** X-Snyk-Transport-ID (the receiver generates a UUID when Snyk sent none). Unsigned: informational only. */
   transportId: string;
   /** X-Snyk-Timestamp header, untrusted text. */
   snykTimestamp: string | undefined;
@@ -15,6 +15,11 @@ export interface DeliveryContext {
   receivedAt: string;
   /** Size of the raw body in bytes. */
   payloadBytes: number;
+  /**
+   * SHA-256 (hex) of the raw body as received, the signed bytes: record ids derive from it. A caller that holds only
+   * the parsed payload leaves it out, and the SHA-256 of the payload's JSON text is used instead.
+   */
+  bodySha256?: string;
 }
 
 /** Common facets every record exposes, used by target filters and by the queue. */
@@ -35,8 +40,13 @@ export interface RecordFacets {
 export interface DeliveryInfo {
   event: string;
   transportId: string;
-  /** X-Snyk-Timestamp normalised to ISO 8601 (ms), or undefined when absent or not a valid timestamp. */
+  /**
+   * X-Snyk-Timestamp normalised to ISO 8601 (ms), or undefined when absent, not a valid timestamp, or outside the
+   * window around receivedAt (limits.ts).
+   */
   snykTimestamp: string | undefined;
+  /** A header that was sent but refused, as printable ASCII, at most 64 characters; absent otherwise. */
+  snykTimestampHeader?: string;
   receivedAt: string;
 }
 
@@ -71,6 +81,9 @@ export interface ProjectInfo {
   imageCluster?: string;
   tags: ProjectTag[];
   attributes: { criticality: string[]; environment: string[]; lifecycle: string[] };
+  /** Tags and attribute values left out to fit the context budget (context-budget.ts); absent when none were. */
+  tagsOmitted?: number;
+  attributesOmitted?: number;
 }
 
 export interface IssueInfo {
@@ -108,6 +121,17 @@ export interface IssueInfo {
   isMaliciousPackage?: boolean;
   isIgnored?: boolean;
   isPatched?: boolean;
+  /** Distinct list entries past the per-list limit, by list; absent when nothing was cut. */
+  omitted?: OmittedCounts;
+}
+
+/** The lists of an issue that a limit can cut (limits.ts itemsPerList). */
+export interface OmittedCounts {
+  cves?: number;
+  cwes?: number;
+  ghsas?: number;
+  fixedIn?: number;
+  packageVersions?: number;
 }
 
 interface RecordBase {
@@ -140,10 +164,15 @@ export interface SnapshotSummary extends RecordBase {
   severity: undefined;
   /** project.issueCountsBySeverity as sent (a missing severity counts 0). */
   openCounts: SeverityCounts;
+  /** Severities of the issues that became findings. */
   newCounts: SeverityCounts;
   removedCounts: SeverityCounts;
+  /** Entries of newIssues and removedIssues as sent, findings or not. */
   newTotal: number;
   removedTotal: number;
+  /** Entries past the per-list limit (limits.ts issuesPerList): counted here, no finding of their own. */
+  newOmitted: number;
+  removedOmitted: number;
 }
 
 /** Any event without a dedicated normaliser. */

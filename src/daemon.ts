@@ -193,7 +193,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         health: () => daemon.health(),
         readiness: () => daemon.ready(),
       });
-      const listening = await startReceiverServer(app, config.receiver);
+      const listening = await startReceiverServer(app, config.receiver, { logger, counters });
       const address = listening.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       receiverUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;

@@ -4,7 +4,7 @@ import { severityScore } from '../severity.js';
 import { fitted, visibleLine, visibleText } from '../text.js';
 import { epochMillis } from '../time.js';
 import { PRODUCT_VERSION } from '../version.js';
-import type { Finding, GenericEvent, NormalizedRecord, SnapshotSummary } from '../types.js';
+import type { Finding, GenericEvent, NormalizedRecord, OmittedCounts, SnapshotSummary } from '../types.js';
 import { eventClassId } from './event-id.js';
 import { counts, fixedInLabel, joinList, packageLabel } from './fields.js';
 
@@ -163,6 +163,8 @@ function findingPairs(ext: Extension, record: Finding): void {
   ext.add('snykPatched', bool(issue.isPatched), L.userDefined);
   ext.add('snykMaliciousPackage', bool(issue.isMaliciousPackage), L.userDefined);
   ext.add('snykTransportId', record.delivery.transportId, L.userDefined);
+  ext.add('snykTimestampHeader', record.delivery.snykTimestampHeader, L.userDefined);
+  ext.add('snykOmitted', listsCut(issue.omitted), L.userDefined);
   // The advisory is markdown of several KB; msg keeps its first 1023 characters, `request` links the rest.
   ext.add('msg', issue.description, L.msg);
 }
@@ -179,6 +181,8 @@ function summaryPairs(ext: Extension, record: SnapshotSummary): void {
   ext.add('snykProjectUrl', record.project?.browseUrl, L.userDefined);
   ext.add('snykGroupId', record.org?.groupId, L.userDefined);
   ext.add('snykTransportId', record.delivery.transportId, L.userDefined);
+  ext.add('snykTimestampHeader', record.delivery.snykTimestampHeader, L.userDefined);
+  ext.add('snykOmitted', issuesCut(record), L.userDefined);
   ext.add('msg', `${record.newTotal} new and ${record.removedTotal} removed issues`, L.msg);
 }
 
@@ -188,6 +192,35 @@ function genericPairs(ext: Extension, record: GenericEvent): void {
   place(ext, record);
   ext.labelled('cn1', 'Payload Bytes', record.payloadBytes, 0);
   ext.add('snykTransportId', record.delivery.transportId, L.userDefined);
+  ext.add('snykTimestampHeader', record.delivery.snykTimestampHeader, L.userDefined);
+}
+
+// Names of the lists an issue can lose entries from, as in the JSON format (`cves_omitted` → `cves`).
+const LIST_NAMES: Record<keyof OmittedCounts, string> = {
+  cves: 'cves',
+  cwes: 'cwes',
+  ghsas: 'ghsas',
+  fixedIn: 'fixed_in',
+  packageVersions: 'package_versions',
+};
+
+/** `cves:249000 fixed_in:3`: which lists the per-list limit cut, and by how many distinct entries. */
+function listsCut(omitted: OmittedCounts | undefined): string | undefined {
+  if (omitted === undefined) return undefined;
+  const parts: string[] = [];
+  for (const key of Object.keys(LIST_NAMES) as (keyof OmittedCounts)[]) {
+    const n = omitted[key];
+    if (n !== undefined && n > 0) parts.push(`${LIST_NAMES[key]}:${n}`);
+  }
+  return parts.length === 0 ? undefined : parts.join(' ');
+}
+
+/** `new:7 removed:2`: issues past the per-list limit, which have no finding of their own. */
+function issuesCut(record: SnapshotSummary): string | undefined {
+  const parts: string[] = [];
+  if (record.newOmitted > 0) parts.push(`new:${record.newOmitted}`);
+  if (record.removedOmitted > 0) parts.push(`removed:${record.removedOmitted}`);
+  return parts.length === 0 ? undefined : parts.join(' ');
 }
 
 function integer(value: number | undefined): number | undefined {

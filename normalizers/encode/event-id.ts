@@ -7,6 +7,6 @@
 const UNSAFE = /[^A-Za-z0-9._:@/+-]/g;
 
 export function eventClassId(id: string, limit: number): string {
-  const safe = id.replace(UNSAFE, '_');
-  return safe.length <= limit ? safe : safe.slice(0, limit);
+  // One character in, one out: cutting first gives the same result without scanning a long id whole.
+  return (id.length <= limit ? id : id.slice(0, limit)).replace(UNSAFE, '_');
 }

@@ -36,6 +36,7 @@ export function commonFlat(record: NormalizedRecord): FlatRecord {
   set(out, 'event', d.event);
   set(out, 'transport_id', d.transportId);
   set(out, 'snyk_timestamp', d.snykTimestamp);
+  set(out, 'snyk_timestamp_header', d.snykTimestampHeader);
   set(out, 'received_at', d.receivedAt);
   if (o !== undefined) {
     set(out, 'org_id', o.id);
@@ -62,6 +63,8 @@ export function commonFlat(record: NormalizedRecord): FlatRecord {
     setList(out, 'project_criticality', p.attributes.criticality);
     setList(out, 'project_environment', p.attributes.environment);
     setList(out, 'project_lifecycle', p.attributes.lifecycle);
+    set(out, 'project_tags_omitted', p.tagsOmitted);
+    set(out, 'project_attributes_omitted', p.attributesOmitted);
   }
   return out;
 }
@@ -84,13 +87,18 @@ function addFindingFields(out: FlatRecord, record: Finding): void {
   set(out, 'cvss_score', i.cvssScore);
   set(out, 'cvss_vector', i.cvssVector);
   set(out, 'cvss_version', i.cvssVersion);
+  const omitted = i.omitted;
   out['cves'] = i.cves;
+  set(out, 'cves_omitted', omitted?.cves);
   out['cwes'] = i.cwes;
+  set(out, 'cwes_omitted', omitted?.cwes);
   out['ghsas'] = i.ghsas;
+  set(out, 'ghsas_omitted', omitted?.ghsas);
   set(out, 'exploit_maturity', i.exploitMaturity);
   set(out, 'priority_score', i.priorityScore);
   set(out, 'package_name', i.packageName);
   out['package_versions'] = i.packageVersions;
+  set(out, 'package_versions_omitted', omitted?.packageVersions);
   set(out, 'language', i.language);
   out['has_fix'] = i.hasFix;
   set(out, 'is_upgradable', i.isUpgradable);
@@ -99,6 +107,7 @@ function addFindingFields(out: FlatRecord, record: Finding): void {
   set(out, 'is_fixable', i.isFixable);
   set(out, 'is_partially_fixable', i.isPartiallyFixable);
   out['fixed_in'] = i.fixedIn;
+  set(out, 'fixed_in_omitted', omitted?.fixedIn);
   set(out, 'nearest_fixed_in_version', i.nearestFixedInVersion);
   set(out, 'publication_time', i.publicationTime);
   set(out, 'disclosure_time', i.disclosureTime);
@@ -115,11 +124,14 @@ function addSummaryFields(out: FlatRecord, record: SnapshotSummary): void {
   out['open_medium'] = o.medium;
   out['open_low'] = o.low;
   out['new_total'] = record.newTotal;
+  // Issues past the per-list limit: counted, with no finding of their own (only present when there are any).
+  if (record.newOmitted > 0) out['new_omitted'] = record.newOmitted;
   out['new_critical'] = n.critical;
   out['new_high'] = n.high;
   out['new_medium'] = n.medium;
   out['new_low'] = n.low;
   out['removed_total'] = record.removedTotal;
+  if (record.removedOmitted > 0) out['removed_omitted'] = record.removedOmitted;
   out['removed_critical'] = r.critical;
   out['removed_high'] = r.high;
   out['removed_medium'] = r.medium;

@@ -1,13 +1,18 @@
 // Lenient readers for optional Snyk fields: a wrong type drops the field instead of failing the delivery.
 import { z } from 'zod';
+import { LIMITS } from '../limits.js';
+import { truncate } from '../text.js';
 
 // Snyk's webhooks are beta and change without notice (Snyk docs, "About webhooks": beta, payloads may change without notice); informational fields of an
 // unexpected type are dropped so that one odd field does not lose a whole delivery. The plain functions serve the
 // hand-written issue reader (the hot path: up to thousands of issues per snapshot); the zod forms serve the schema.
 
-/** A non-empty string, else undefined (null, numbers, objects and '' are dropped). */
-export function asString(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
+/**
+ * A non-empty string, else undefined (null, numbers, objects and '' are dropped). Text longer than `limit` is cut
+ * to it, marker included (limits.ts): one field can never make a record arbitrarily large.
+ */
+export function asString(v: unknown, limit: number = LIMITS.textLength): string | undefined {
+  return typeof v === 'string' && v !== '' ? truncate(v, limit) : undefined;
 }
 
 /** A boolean, else undefined. */
@@ -22,20 +27,42 @@ export function asNumber(v: unknown): number | undefined {
   return undefined;
 }
 
-/** A list of strings; numbers become strings (identifiers.NSP is numeric in 2021 captures); a lone string is a list of one. */
-export function asStringList(v: unknown): string[] {
-  if (v === undefined || v === null) return [];
-  const items: readonly unknown[] = Array.isArray(v) ? v : [v];
-  const out: string[] = [];
-  for (const item of items) {
-    if (typeof item === 'string') {
-      if (item !== '' && !out.includes(item)) out.push(item);
-    } else if (typeof item === 'number' && Number.isFinite(item)) {
-      const s = String(item);
-      if (!out.includes(s)) out.push(s);
+/** The entries kept of a list, and how many more distinct entries it had. */
+export interface ReadList {
+  items: string[];
+  omitted: number;
+}
+
+/**
+ * A list of distinct strings; numbers become strings (identifiers.NSP is numeric in 2021 captures); a lone string is
+ * a list of one. The first `limit` distinct entries are kept, each cut to the text limit; the distinct entries past
+ * them are counted, not kept. One Set makes it linear: 250,000 CVE ids in one issue take a few tens of ms.
+ */
+export function readList(v: unknown, limit: number = LIMITS.itemsPerList): ReadList {
+  if (v === undefined || v === null) return { items: [], omitted: 0 };
+  const entries: readonly unknown[] = Array.isArray(v) ? v : [v];
+  const seen = new Set<string>();
+  const items: string[] = [];
+  for (const entry of entries) {
+    let text: string;
+    if (typeof entry === 'string') {
+      if (entry === '') continue;
+      text = truncate(entry, LIMITS.textLength);
+    } else if (typeof entry === 'number' && Number.isFinite(entry)) {
+      text = String(entry);
+    } else {
+      continue;
     }
+    if (seen.has(text)) continue;
+    seen.add(text);
+    if (items.length < limit) items.push(text);
   }
-  return out;
+  return { items, omitted: seen.size - items.length };
+}
+
+/** readList without the count, for lists whose cut needs no marker (project attributes). */
+export function asStringList(v: unknown): string[] {
+  return readList(v).items;
 }
 
 /** A plain JSON object, else undefined. */
@@ -45,7 +72,13 @@ export function asObject(v: unknown): Record<string, unknown> | undefined {
     : undefined;
 }
 
-export const optString = z.unknown().optional().transform(asString);
+export const optString = z
+  .unknown()
+  .optional()
+  .transform((v) => asString(v));
 export const optBoolean = z.unknown().optional().transform(asBoolean);
 export const optNumber = z.unknown().optional().transform(asNumber);
-export const stringList = z.unknown().optional().transform(asStringList);
+export const stringList = z
+  .unknown()
+  .optional()
+  .transform((v) => asStringList(v));

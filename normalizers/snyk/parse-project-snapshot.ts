@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import { PayloadError } from '../errors.js';
 import type { IssueInfo, OrgInfo, ProjectInfo, SeverityCounts } from '../types.js';
+import { LIMITS } from '../limits.js';
 import { isContainerType } from '../product.js';
 import { projectSnapshotSchema } from './schema.js';
 import type { RawProjectSnapshot } from './schema.js';
@@ -11,8 +12,12 @@ export interface ProjectSnapshot {
   org: OrgInfo | undefined;
   project: ProjectInfo;
   openCounts: SeverityCounts;
+  /** The first LIMITS.issuesPerList entries of newIssues, read. */
   newIssues: IssueInfo[];
   removedIssues: IssueInfo[];
+  /** Entries of each list as sent, read or not. */
+  newTotal: number;
+  removedTotal: number;
 }
 
 /** Parses a project_snapshot/v0 body; throws PayloadError naming the first offending path. */
@@ -20,13 +25,25 @@ export function parseProjectSnapshot(payload: unknown): ProjectSnapshot {
   const result = projectSnapshotSchema.safeParse(payload);
   if (!result.success) throw toPayloadError(result.error);
   const raw = result.data;
+  const newIssues = raw.newIssues ?? [];
+  const removedIssues = raw.removedIssues ?? [];
   return {
     org: toOrg(raw),
     project: toProject(raw.project),
     openCounts: raw.project.issueCountsBySeverity,
-    newIssues: (raw.newIssues ?? []).map((issue, i) => readIssue(issue, `newIssues[${i}]`)),
-    removedIssues: (raw.removedIssues ?? []).map((issue, i) => readIssue(issue, `removedIssues[${i}]`)),
+    newIssues: readIssues(newIssues, 'newIssues'),
+    removedIssues: readIssues(removedIssues, 'removedIssues'),
+    newTotal: newIssues.length,
+    removedTotal: removedIssues.length,
   };
+}
+
+/** Reads the first LIMITS.issuesPerList entries; the rest are only counted (limits.ts), never read or checked. */
+function readIssues(entries: readonly unknown[], list: string): IssueInfo[] {
+  const count = Math.min(entries.length, LIMITS.issuesPerList);
+  const out: IssueInfo[] = new Array<IssueInfo>(count);
+  for (let i = 0; i < count; i += 1) out[i] = readIssue(entries[i], `${list}[${i}]`);
+  return out;
 }
 
 function toPayloadError(error: z.ZodError): PayloadError {

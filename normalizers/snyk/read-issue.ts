@@ -1,8 +1,9 @@
 // Reads one element of newIssues/removedIssues (the v1 "aggregated issue" shape) into an IssueInfo, or throws PayloadError.
 import { PayloadError } from '../errors.js';
 import { canonicalTime } from '../time.js';
-import type { IssueInfo, Severity } from '../types.js';
-import { asBoolean, asNumber, asObject, asString, asStringList } from './lenient.js';
+import { LIMITS } from '../limits.js';
+import type { IssueInfo, OmittedCounts, Severity } from '../types.js';
+import { asBoolean, asNumber, asObject, asString, readList, type ReadList } from './lenient.js';
 
 // Field table: the v1 aggregated-issue shape (Snyk docs, "Webhook events and payloads"). Required: an object with issueData (an object), an id (issue.id or
 // issueData.id) and a severity among low/medium/high/critical. Everything else is optional and dropped when its
@@ -35,19 +36,28 @@ export function readIssue(value: unknown, path: string): IssueInfo {
 
   const fix = asObject(raw['fixInfo']) ?? {};
   const identifiers = asObject(data['identifiers']) ?? {};
+  const lists = {
+    cves: readList(identifiers['CVE']),
+    cwes: readList(identifiers['CWE']),
+    ghsas: readList(identifiers['GHSA']),
+    fixedIn: readList(fix['fixedIn']),
+    packageVersions: readList(raw['pkgVersions']),
+  };
   const issue: IssueInfo = {
     id,
     title: asString(data['title']) ?? id,
     type: asString(raw['issueType']) ?? 'vuln',
     severity: severity as Severity,
-    cves: asStringList(identifiers['CVE']),
-    cwes: asStringList(identifiers['CWE']),
-    ghsas: asStringList(identifiers['GHSA']),
+    cves: lists.cves.items,
+    cwes: lists.cwes.items,
+    ghsas: lists.ghsas.items,
     hasFix: false,
-    fixedIn: asStringList(fix['fixedIn']),
-    packageVersions: asStringList(raw['pkgVersions']),
+    fixedIn: lists.fixedIn.items,
+    packageVersions: lists.packageVersions.items,
   };
-  set(issue, 'description', asString(data['description']));
+  set(issue, 'omitted', omittedCounts(lists));
+  // The advisory is markdown of several KB (§8.5), so it has a limit of its own.
+  set(issue, 'description', asString(data['description'], LIMITS.descriptionLength));
   const cvssScore = asNumber(data['cvssScore']);
   if (cvssScore !== undefined && cvssScore >= 0 && cvssScore <= 10) issue.cvssScore = cvssScore;
   const vector = asString(data['CVSSv3']);
@@ -90,6 +100,16 @@ export function readIssue(value: unknown, path: string): IssueInfo {
     issue.fixedIn.length > 0 ||
     issue.nearestFixedInVersion !== undefined;
   return issue;
+}
+
+/** The lists that lost entries to the per-list limit, with how many; undefined when none did. */
+function omittedCounts(lists: Record<keyof OmittedCounts, ReadList>): OmittedCounts | undefined {
+  let out: OmittedCounts | undefined;
+  for (const key of Object.keys(lists) as (keyof OmittedCounts)[]) {
+    const omitted = lists[key].omitted;
+    if (omitted > 0) (out ??= {})[key] = omitted;
+  }
+  return out;
 }
 
 /** Sets an optional property only when there is a value, so absent fields stay absent. */

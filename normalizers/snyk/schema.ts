@@ -1,6 +1,7 @@
 // zod schema of a project_snapshot/v0 envelope: strict where records cannot exist without it, lenient elsewhere.
 import { z } from 'zod';
-import { asStringList, optString } from './lenient.js';
+import { LIMITS } from '../limits.js';
+import { asString, asStringList, optString } from './lenient.js';
 
 // Field tables: Snyk docs "Webhook events and payloads" plus what the real captures in test/fixtures/snyk carry.
 
@@ -19,12 +20,14 @@ const tagList = z
   .transform((v) => {
     const out: { key: string; value: string }[] = [];
     if (!Array.isArray(v)) return out;
+    // Tags are project context, not findings: past the list limit they are left out (mapping §8).
     for (const t of v as unknown[]) {
+      if (out.length >= LIMITS.itemsPerList) break;
       if (typeof t !== 'object' || t === null) continue;
       const { key, value } = t as Record<string, unknown>;
-      if (typeof key === 'string' && key !== '' && (typeof value === 'string' || typeof value === 'number')) {
-        out.push({ key, value: String(value) });
-      }
+      const k = asString(key);
+      const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : undefined;
+      if (k !== undefined && text !== undefined) out.push({ key: k, value: asString(text) ?? '' });
     }
     return out;
   });

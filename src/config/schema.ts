@@ -8,7 +8,7 @@ const MIB = 1024 * 1024;
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
-export const receiverSchema = z.strictObject({
+const receiverFields = z.strictObject({
   /** Address the webhook listener binds to. */
   host: z.string().min(1).default('0.0.0.0'),
   port: z.number().int().min(0).max(65535).default(8080),
@@ -17,13 +17,31 @@ export const receiverSchema = z.strictObject({
     .string()
     .regex(/^\/[A-Za-z0-9/_.~-]*$/, 'must start with "/" and hold only URL path characters')
     .default('/webhooks/snyk'),
-  /** Largest accepted body; larger requests get 413 before the rest is read. */
+  /**
+   * Largest accepted body; larger requests get 413 before the rest is read. 32 MiB holds a snapshot of about 3,000
+   * issues at the largest issue size of the public samples (docs/receiver.md, "Body size limit").
+   */
   maxBodyBytes: z
     .number()
     .int()
     .min(1024)
     .max(256 * MIB)
-    .default(5 * MIB),
+    .default(32 * MIB),
+  /**
+   * Bytes of bodies whose signature is not checked yet, across all requests at once; a body that would pass it gets
+   * 503 with Retry-After. Bounds the memory unauthenticated senders can make the receiver hold.
+   */
+  unverifiedBodyBudgetBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(4096 * MIB)
+    .default(64 * MIB),
+  /**
+   * Connections open at once; past it the connection idle the longest is closed (or the new one, when none is idle).
+   * Lowered at start to fit the process's open-file limit.
+   */
+  maxConnections: z.number().int().min(8).max(1_000_000).default(512),
   /** A delivery with the same transport id and body hash within this window is stored once. */
   dedupWindowSeconds: z
     .number()
@@ -41,6 +59,16 @@ export const receiverSchema = z.strictObject({
    */
   rejectLogPerMinute: z.number().int().min(0).max(10_000).default(20),
 });
+
+/** The receiver's keys, with the check that relates two of them. */
+export const receiverSchema = receiverFields.refine(
+  (receiver) => receiver.unverifiedBodyBudgetBytes >= receiver.maxBodyBytes,
+  {
+    path: ['unverifiedBodyBudgetBytes'],
+    message:
+      'must be at least receiver.maxBodyBytes, or a body of the largest accepted size could never be received',
+  },
+);
 
 export const redisSchema = z
   .strictObject({
@@ -97,6 +125,16 @@ export const workersSchema = z.strictObject({
   shutdownGraceMs: z.number().int().min(0).default(20_000),
   /** Completed jobs kept for inspection, per queue. */
   keepCompleted: z.number().int().min(0).default(1000),
+  /**
+   * Completed jobs older than this are removed too (when a later job of the same queue completes: BullMQ has no
+   * timer for it). They hold no records and no raw body, only ids, counts and timestamps.
+   */
+  keepCompletedSeconds: z.number().int().min(1).default(3600),
+  /**
+   * Failed attempts that will be retried, logged one line each per minute and queue; the rest of the minute is
+   * counted into one summary line, so a target that stays down cannot fill the disk. Dead letters are always logged.
+   */
+  retryLogPerMinute: z.number().int().min(0).default(10),
   /**
    * How long a worker's lock on an active job lasts; renewed every half of it while the job runs. A job whose worker
    * died (or whose event loop was blocked this long) is recovered once it expires.

@@ -1,5 +1,5 @@
-// The receiver's side of the ingest queue: stores one job per delivery, deduplicated on transport id + body hash.
-import { createHash, randomUUID } from 'node:crypto';
+// The receiver's side of the ingest queue: stores one job per delivery, deduplicated on the signed body's hash.
+import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { INGEST_JOB, type IngestJobData } from './jobs.js';
@@ -21,11 +21,15 @@ export interface Enqueued {
 const INGEST_ATTEMPTS = 10;
 
 /**
- * The delivery id: a hash of the (unsigned) transport id and the (signed) body. Hashing the body in means a forged
- * transport id can never suppress a different, genuine delivery.
+ * The delivery id: `d-` and the first 40 hex digits of SHA-256(body), the bytes the signature covers. Every header is
+ * unsigned (X-Snyk-Transport-ID, X-Snyk-Timestamp, X-Snyk-Event), so none takes part: a captured body replayed with
+ * new headers is the same delivery, and no forged header can suppress a different, genuine one. Snyk bodies carry
+ * project.lastTestedDate (snyk-webhooks.md §8.3), so every test of a project is a new body; two identical bodies
+ * hold the same findings of the same test, and storing them once is right (a redelivery, or the two webhooks of a
+ * secret rotation, §5.3).
  */
-export function deliveryIdFor(transportIdHeader: string, bodySha256: string): string {
-  return `d-${createHash('sha256').update(`${transportIdHeader}\0${bodySha256}`).digest('hex').slice(0, 40)}`;
+export function deliveryIdFor(bodySha256: string): string {
+  return `d-${bodySha256.slice(0, 40)}`;
 }
 
 export function createIngestProducer(options: IngestProducerOptions) {
@@ -41,18 +45,21 @@ export function createIngestProducer(options: IngestProducerOptions) {
 
   return {
     queue,
-    async enqueue(data: IngestJobData, transportIdHeader: string | undefined): Promise<Enqueued> {
-      const dedup = transportIdHeader !== undefined && options.dedupWindowSeconds > 0;
-      const deliveryId = dedup
-        ? deliveryIdFor(transportIdHeader, data.bodySha256)
-        : `d-${randomUUID().replaceAll('-', '')}`;
+    /**
+     * Stores the delivery; resolves once Redis has it. A rejection (a command timeout) does not prove that nothing
+     * was stored, which is why the id depends on the body alone: the sender's retry finds the stored job.
+     */
+    async enqueue(data: IngestJobData): Promise<Enqueued> {
+      const dedup = options.dedupWindowSeconds > 0;
+      const deliveryId = dedup ? deliveryIdFor(data.bodySha256) : `d-${randomUUID().replaceAll('-', '')}`;
       await queue.add(INGEST_JOB, data, {
         jobId: deliveryId,
         // Throttle-mode deduplication: the key expires after the window whether or not the job is still kept.
         ...(dedup ? { deduplication: { id: deliveryId, ttl: options.dedupWindowSeconds * 1000 } } : {}),
         attempts: INGEST_ATTEMPTS,
         backoff: { type: 'exponential', delay: 1000 },
-        removeOnComplete: { count: options.keepCompleted },
+        // No removeOnComplete: the ingest worker's own (workers.keepCompleted, workers.keepCompletedSeconds) then
+        // applies, so the process that completes a job decides how long it is kept (bullmq's WorkerOptions).
         removeOnFail: false,
       });
       return { deliveryId };

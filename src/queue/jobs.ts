@@ -4,11 +4,14 @@ import type { DeliveryBatch } from '../targets/types.js';
 /** One accepted webhook delivery, stored exactly as received so that a failed ingest can be replayed. */
 export interface IngestJobData {
   event: string;
+  /** X-Snyk-Transport-ID of the first request that stored the delivery: unsigned, kept in records as information only. */
   transportId: string;
+  /** X-Snyk-Timestamp as sent: unsigned, used as the record time only near receivedAt (normalizers/delivery.ts). */
   snykTimestamp: string | undefined;
   receivedAt: string;
   /** The raw request body as UTF-8 text (its signature was checked on the bytes). */
   body: string;
+  /** SHA-256 (hex) of the body bytes: the delivery id and every record id derive from it. */
   bodySha256: string;
 }
 

@@ -71,11 +71,30 @@ export function stalledJobOptions(
   };
 }
 
-export function deliveryJobOptions(policy: RetryConfig, keepCompleted: number): JobsOptions {
+/**
+ * How many completed jobs a queue keeps (`workers.keepCompleted`) and for how long (`workers.keepCompletedSeconds`).
+ * BullMQ applies both when a job completes, removing the oldest past the count and every one past the age; a quiet
+ * queue therefore keeps its last jobs until the next completion ("KeepJobs", bullmq's types/keep-jobs.d.ts).
+ */
+export function completedJobRetention(
+  keepCompleted: number,
+  keepCompletedSeconds?: number,
+): { count: number } | { count: number; age: number } {
+  return keepCompletedSeconds === undefined
+    ? { count: keepCompleted }
+    : { count: keepCompleted, age: keepCompletedSeconds };
+}
+
+/** Options of every delivery job; without `keepCompletedSeconds`, completed jobs are bounded by count only. */
+export function deliveryJobOptions(
+  policy: RetryConfig,
+  keepCompleted: number,
+  keepCompletedSeconds?: number,
+): JobsOptions {
   return {
     attempts: policy.attempts === 0 ? UNLIMITED_ATTEMPTS : policy.attempts,
     backoff: { type: BACKOFF_TYPE },
-    removeOnComplete: { count: keepCompleted },
+    removeOnComplete: completedJobRetention(keepCompleted, keepCompletedSeconds),
     // The failed set is the target's dead-letter queue: keep everything until an operator replays or purges it.
     removeOnFail: false,
   };

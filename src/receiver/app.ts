@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'winston';
 import { ReceiverError, RECEIVER_ERRORS } from './http-errors.js';
+import { lingerAfterAnswer, lingerBounds, type LingerBounds } from './lingering-close.js';
 import { createRejectLog, type RejectLog } from './reject-log.js';
 import { createWebhookHandler, type WebhookDeps } from './webhook.js';
 
@@ -35,10 +36,25 @@ function errorMiddleware(logger: Logger, rejectLog: RejectLog) {
   };
 }
 
+/**
+ * A request answered before its body arrived in full (an early 413 or 503, a 404 with a body) is answered with
+ * `Connection: close`, and its connection is closed gracefully rather than reset (lingering-close.ts). Without the
+ * close, Node would keep reading the rest of the body for the next request on that connection, with no bound.
+ */
+function closeUnreadBodies(bounds: LingerBounds) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    await next();
+    if (ctx.req.complete) return;
+    ctx.set('Connection', 'close');
+    lingerAfterAnswer(ctx.req, bounds);
+  };
+}
+
 export function createReceiverApp(deps: ReceiverAppDeps): Koa {
   const app = new Koa({ proxy: false });
   const handleWebhook = createWebhookHandler(deps);
   app.on('error', (error: Error) => deps.logger.warn('Receiver connection error.', { error: error.message }));
+  app.use(closeUnreadBodies(lingerBounds(deps.config.maxBodyBytes)));
   app.use(
     errorMiddleware(
       deps.logger,

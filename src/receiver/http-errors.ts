@@ -15,10 +15,17 @@ export const RECEIVER_ERRORS = {
     message: 'Content-Encoding is not supported: send the body uncompressed',
   },
   queue_unavailable: { status: 503, message: 'the queue is unavailable; retry later' },
+  receiver_busy: {
+    status: 503,
+    message: 'too many request bodies are being received at once; retry later',
+  },
   not_found: { status: 404, message: 'no such route' },
   method_not_allowed: { status: 405, message: 'method not allowed' },
   internal_error: { status: 500, message: 'internal error' },
 } as const;
+
+/** Seconds a sender should wait after a 503 (RFC 9110 §10.2.3, Retry-After). */
+export const RETRY_AFTER_SECONDS = 5;
 
 export type ReceiverErrorCode = keyof typeof RECEIVER_ERRORS;
 

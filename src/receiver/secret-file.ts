@@ -13,7 +13,8 @@ export interface GeneratedSecret {
 
 export function ensureGeneratedSecret(dataDir: string): GeneratedSecret {
   const path = join(dataDir, SECRET_FILE_NAME);
-  mkdirSync(dataDir, { recursive: true });
+  // Only this user may list or enter the directory that holds the secret (and, embedded, the Redis password).
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (existsSync(path)) {
     chmodSync(path, 0o600);
     return { secret: readFileSync(path, 'utf8').trim(), path, created: false };

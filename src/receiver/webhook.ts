@@ -5,7 +5,8 @@ import type { Logger } from 'winston';
 import type { ReceiverConfig } from '../config/schema.js';
 import type { IngestProducer } from '../queue/ingest-producer.js';
 import type { Counters } from '../telemetry/counters.js';
-import { ReceiverError } from './http-errors.js';
+import { BodyBudget } from './body-budget.js';
+import { ReceiverError, RETRY_AFTER_SECONDS } from './http-errors.js';
 import { readRawBody } from './read-raw-body.js';
 import { verifySignature } from './verify-signature.js';
 
@@ -18,8 +19,14 @@ export interface WebhookDeps {
   logger: Logger;
 }
 
-/** Seconds a sender should wait after a 503. */
-export const RETRY_AFTER_SECONDS = 5;
+/** The budget of unverified body bytes for one receiver, kept in the `unverified_body_bytes` gauge. */
+export function createBodyBudget(config: ReceiverConfig, counters: Counters): BodyBudget {
+  return new BodyBudget({
+    budgetBytes: config.unverifiedBodyBudgetBytes,
+    maxBodyBytes: config.maxBodyBytes,
+    onChange: (delta) => counters.increment('unverified_body_bytes', {}, delta),
+  });
+}
 
 const SAFE_TRANSPORT_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -29,8 +36,16 @@ function header(ctx: Context, name: string): string | undefined {
 }
 
 export function createWebhookHandler(deps: WebhookDeps) {
+  const limits = { maxBytes: deps.config.maxBodyBytes, budget: createBodyBudget(deps.config, deps.counters) };
   return async function handleWebhook(ctx: Context): Promise<void> {
-    const body = await readRawBody(ctx.req, deps.config.maxBodyBytes);
+    let body: Buffer;
+    try {
+      body = await readRawBody(ctx.req, ctx.res, limits);
+    } catch (error) {
+      if (error instanceof ReceiverError && error.code === 'receiver_busy')
+        deps.counters.increment('webhooks_shed');
+      throw error;
+    }
     const verdict = verifySignature(body, header(ctx, 'X-Hub-Signature'), deps.secrets());
     if (verdict === 'missing') throw new ReceiverError('missing_signature');
     if (verdict !== 'valid') throw new ReceiverError('invalid_signature');
@@ -42,6 +57,8 @@ export function createWebhookHandler(deps: WebhookDeps) {
     try {
       payload = JSON.parse(body.toString('utf8'));
     } catch {
+      // Any failure is the sender's: a syntax error, or a RangeError should an engine's parser recurse on deep nesting
+      // (V8's does not: 100,000 levels parse, see the hostile-input table in docs/reliability.md).
       throw new ReceiverError('invalid_json');
     }
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
@@ -75,17 +92,15 @@ export function createWebhookHandler(deps: WebhookDeps) {
     const bodySha256 = createHash('sha256').update(body).digest('hex');
     let deliveryId: string;
     try {
-      ({ deliveryId } = await deps.producer.enqueue(
-        {
-          event,
-          transportId,
-          snykTimestamp: header(ctx, 'X-Snyk-Timestamp'),
-          receivedAt: new Date().toISOString(),
-          body: body.toString('utf8'),
-          bodySha256,
-        },
-        transportHeader,
-      ));
+      // Deduplicated on the body hash alone: the transport id and timestamp are unsigned (ingest-producer.ts).
+      ({ deliveryId } = await deps.producer.enqueue({
+        event,
+        transportId,
+        snykTimestamp: header(ctx, 'X-Snyk-Timestamp'),
+        receivedAt: new Date().toISOString(),
+        body: body.toString('utf8'),
+        bodySha256,
+      }));
     } catch (error) {
       deps.counters.increment('webhooks_unavailable');
       // Logged by the error middleware's rate-limited rejection log: an outage under load must not flood the disk.

@@ -5,6 +5,12 @@ export type CounterName =
   | 'webhooks_pings'
   | 'webhooks_rejected'
   | 'webhooks_unavailable'
+  /** Webhooks answered 503 receiver_busy: their body would have passed receiver.unverifiedBodyBudgetBytes. */
+  | 'webhooks_shed'
+  /** Connections closed at receiver.maxConnections; label `reason`: `idle` (oldest idle) or `refused` (the new one). */
+  | 'connections_shed'
+  /** A gauge, not a counter: bytes of unverified bodies reserved right now (it goes down as reservations end). */
+  | 'unverified_body_bytes'
   | 'records_delivered'
   | 'deliveries_failed';
 

@@ -1,4 +1,5 @@
 // A log rate limiter: the first N entries of each window are written, the rest counted into one summary line.
+import type { Logger } from 'winston';
 
 /** Starts a timer; returns the function that cancels it. */
 export type Schedule = (run: () => void, delayMs: number) => () => void;
@@ -21,6 +22,13 @@ export interface RateLimitedLogOptions<E> {
   summarize: (summary: SuppressedSummary) => void;
   /** Groups suppressed entries in the summary. */
   key?: (entry: E) => string;
+  /**
+   * Distinct keys a summary names; entries with further keys are counted under `otherKey`, so that keys that vary
+   * (an error message with a port in it) cannot make one summary line grow without bound. Unlimited when unset.
+   */
+  maxKeys?: number;
+  /** The key that counts entries past `maxKeys`; "other" when unset. */
+  otherKey?: string;
   /** The clock, injectable so the limiter can be tested without waiting. */
   now?: () => number;
   /** Ends a window that saw suppressed entries on time, even if no further entry arrives. */
@@ -40,6 +48,7 @@ interface Window {
   written: number;
   suppressed: number;
   byKey: Record<string, number>;
+  keys: number;
   cancelTimer: (() => void) | undefined;
 }
 
@@ -69,6 +78,7 @@ export class RateLimitedLog<E> {
       written: 0,
       suppressed: 0,
       byKey: {},
+      keys: 0,
       cancelTimer: undefined,
     });
     if (window.written < this.options.limit) {
@@ -78,7 +88,10 @@ export class RateLimitedLog<E> {
     }
     window.suppressed += 1;
     const key = this.options.key?.(entry);
-    if (key !== undefined) window.byKey[key] = (window.byKey[key] ?? 0) + 1;
+    if (key !== undefined) {
+      const counted = this.slotFor(window, key);
+      window.byKey[counted] = (window.byKey[counted] ?? 0) + 1;
+    }
     window.cancelTimer ??= this.schedule(() => {
       if (this.window === window) this.close(window.end);
     }, window.end - now);
@@ -88,6 +101,15 @@ export class RateLimitedLog<E> {
   /** Ends the current window now, writing its summary if it suppressed anything (call it at shutdown). */
   flush(): void {
     if (this.window) this.close(Math.min(this.now(), this.window.end));
+  }
+
+  /** The key an entry is counted under: its own, or `otherKey` once the window names `maxKeys` keys. */
+  private slotFor(window: Window, key: string): string {
+    if (Object.hasOwn(window.byKey, key)) return key;
+    const { maxKeys, otherKey = 'other' } = this.options;
+    if (maxKeys !== undefined && window.keys >= maxKeys) return otherKey;
+    window.keys += 1;
+    return key;
   }
 
   private close(until: number): void {
@@ -104,4 +126,62 @@ export class RateLimitedLog<E> {
       });
     }
   }
+}
+
+/** A failed attempt that will be retried, as its worker would log it. */
+export interface RetriedFailure {
+  /** The logger that carries the job's fields (transport id, delivery id, target). */
+  logger: Logger;
+  message: string;
+  fields: Record<string, unknown>;
+  /** What the summary counts it under: the error's message. */
+  reason: string;
+}
+
+/** `workers.retryLogPerMinute` counts per minute. */
+export const RETRY_LOG_WINDOW_MS = 60_000;
+/** A reason is named by at most this many characters, and a summary names at most this many reasons. */
+const REASON_CHARS = 200;
+const REASONS_NAMED = 20;
+
+export interface RetryLogOptions {
+  /** Writes the summary lines. */
+  logger: Logger;
+  perMinute: number;
+  /** Names the jobs in the summary line: "delivery jobs", "ingest jobs". */
+  jobs: string;
+  /** Fields of every summary line, such as the target. */
+  fields?: Record<string, unknown>;
+  now?: () => number;
+  schedule?: Schedule;
+}
+
+/**
+ * The warn lines of retried failures, per queue: `perMinute` lines a minute, then one summary line per minute with
+ * the number not written and their distinct reasons. One queue that keeps failing (a target that is down) would
+ * otherwise write a line per attempt. Dead letters are logged at error level without it, so none is ever held back.
+ * The owner calls flush() when it stops, so the last window's count is not lost.
+ */
+export function createRetryLog(options: RetryLogOptions): RateLimitedLog<RetriedFailure> {
+  return new RateLimitedLog<RetriedFailure>({
+    limit: options.perMinute,
+    windowMs: RETRY_LOG_WINDOW_MS,
+    key: (entry) => entry.reason.slice(0, REASON_CHARS),
+    maxKeys: REASONS_NAMED,
+    otherKey: '(other reasons)',
+    write: (entry) => entry.logger.warn(entry.message, entry.fields),
+    summarize: ({ suppressed, byKey, since, until }) =>
+      options.logger.warn(
+        `Retries of ${options.jobs} not logged one by one: ${suppressed} past the limit of ${options.perMinute} per minute.`,
+        {
+          ...options.fields,
+          suppressed,
+          reasons: byKey,
+          since: new Date(since).toISOString(),
+          until: new Date(until).toISOString(),
+        },
+      ),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.schedule ? { schedule: options.schedule } : {}),
+  });
 }

@@ -14,6 +14,7 @@ import {
   stalledJobOptions,
 } from '../queue/retry-policy.js';
 import type { Counters } from '../telemetry/counters.js';
+import { createRetryLog } from '../telemetry/rate-limited-log.js';
 import { closeWithin, settlesWithin } from '../lifecycle/close-within.js';
 
 export interface DeliveryWorkerOptions {
@@ -22,7 +23,7 @@ export interface DeliveryWorkerOptions {
   config: TargetConfig;
   target: Target;
   retry: RetryConfig;
-  /** Lock and stalled-job settings (`workers.*`), the same for every worker. */
+  /** Lock, stalled-job and retry-log settings (`workers.*`), the same for every worker. */
   workers: Config['workers'];
   counters: Counters;
   logger: Logger;
@@ -45,6 +46,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
   const shutdown = new AbortController();
   // Failures the processor already logged as dead-lettered; the 'failed' listener reports only the others.
   const announced = new WeakSet<Error>();
+  // One target that stays down fails every attempt of every job: its "will retry" lines are rate-limited.
+  const retryLog = createRetryLog({
+    logger: options.logger,
+    perMinute: options.workers.retryLogPerMinute,
+    jobs: 'delivery jobs',
+    fields: { target: config.name },
+  });
   const deadLetter = (error: UnrecoverableError): UnrecoverableError => {
     counters.increment('deliveries_failed', { target: config.name });
     announced.add(error);
@@ -126,7 +134,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
       const fields = { reason: decision.error.message, attempt: job.attemptsMade + 1 };
       switch (decision.kind) {
         case 'rate-limit':
-          log.warn('Target asked to wait; pausing its queue.', { ...fields, retryAfterMs: decision.delayMs });
+          retryLog.offer({
+            logger: log,
+            message: 'Target asked to wait; pausing its queue.',
+            fields: { ...fields, retryAfterMs: decision.delayMs },
+            reason: decision.error.message,
+          });
           await queue.rateLimit(decision.delayMs);
           throw Worker.RateLimitError();
         case 'dead-letter':
@@ -141,7 +154,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
           );
           throw deadLetter(decision.error);
         case 'retry':
-          log.warn('Delivery failed; will retry.', fields);
+          retryLog.offer({
+            logger: log,
+            message: 'Delivery failed; will retry.',
+            fields,
+            reason: decision.error.message,
+          });
           throw decision.error;
       }
     }
@@ -169,6 +187,16 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
       );
     }
     announceDelivered();
+    // Nothing is left to send: the completed job keeps its counts, not its records (docs/architecture.md, "Redis
+    // memory"). Failing to drop them must not turn a finished delivery into a retry that sends everything again.
+    await persist().catch((error: unknown) =>
+      log.warn(
+        'Could not drop the delivered records from the completed job; they stay until it is removed.',
+        {
+          reason: error instanceof Error ? error.message : String(error),
+        },
+      ),
+    );
     return confirmed;
   }
 
@@ -227,6 +255,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
         shutdown.abort(new Error('shutdown'));
         if (!(await settlesWithin(worker.close(true), 2000))) await settlesWithin(worker.disconnect(), 1000);
       }
+      retryLog.flush();
       await closeWithin(queue, 2000);
     },
   };

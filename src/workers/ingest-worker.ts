@@ -1,15 +1,29 @@
 // The ingest worker: normalises one stored delivery and adds one delivery job per enabled target to its own queue.
-import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'winston';
-import { encode, facets, normalize, PayloadError } from '../../normalizers/index.js';
 import type { Config, RetryConfig } from '../config/schema.js';
 import type { TargetConfig } from '../targets/target-schema.js';
-import type { EncodedRecord } from '../targets/types.js';
-import { DELIVERY_JOB, type DeliveryJobData, type IngestJobData } from '../queue/jobs.js';
-import { INGEST_QUEUE, targetQueueName } from '../queue/names.js';
-import { deliveryJobOptions, STALLED_TOO_OFTEN, stalledJobOptions } from '../queue/retry-policy.js';
-import { passesFilter } from './filter.js';
-import { closeWithin, settlesWithin } from '../lifecycle/close-within.js';
+import type { IngestJobData } from '../queue/jobs.js';
+import { INGEST_QUEUE } from '../queue/names.js';
+import {
+  completedJobRetention,
+  deliveryJobOptions,
+  STALLED_TOO_OFTEN,
+  stalledJobOptions,
+} from '../queue/retry-policy.js';
+import { createRetryLog } from '../telemetry/rate-limited-log.js';
+import { fanOutTargets } from './fan-out.js';
+import { createFanOutPool } from './fan-out-pool.js';
+import { settlesWithin } from '../lifecycle/close-within.js';
+
+export { fanOut } from './fan-out.js';
+
+/**
+ * Heap of one fan-out thread. The largest payload the limits allow (a 32 MiB body, 20,000 findings: normalizers/
+ * limits.ts) peaked at 550-660 MB with five targets in all four formats. A payload that needs more stops its thread,
+ * not the process: the ingest job fails, is retried, and ends in the ingest dead-letter queue with the reason.
+ */
+const FAN_OUT_HEAP_MB = 1024;
 
 export interface IngestWorkerOptions {
   connection: ConnectionOptions;
@@ -23,101 +37,65 @@ export interface IngestWorkerOptions {
   logger: Logger;
 }
 
-/** Pure: the delivery jobs one ingest job produces, one per enabled target with at least one record. */
-export function fanOut(
-  data: IngestJobData,
-  deliveryId: string,
-  targets: readonly TargetConfig[],
-): DeliveryJobData[] {
-  let payload: unknown;
+/** An ingest job whose delivery jobs are all stored: its raw body was dropped, and these are its record counts. */
+type FannedOutIngestJobData = IngestJobData & { fannedOut?: Record<string, number> };
+
+/**
+ * Once every delivery job is stored the raw body is no longer needed, so the completed ingest job keeps only ids,
+ * timestamps and counts (docs/architecture.md, "Redis memory"). The counts mark the fan-out as done: a run after
+ * this point (its worker died before the job completed) adds nothing and reads no body. Failing to drop the body
+ * must not fail a fan-out that succeeded; the body then stays until the completed job is removed.
+ */
+async function dropBody(job: Job<IngestJobData>, counts: Record<string, number>, log: Logger): Promise<void> {
+  const stripped: FannedOutIngestJobData = { ...job.data, body: '', fannedOut: counts };
   try {
-    payload = JSON.parse(data.body);
-  } catch {
-    throw new PayloadError('', 'the stored body is not JSON');
+    await job.updateData(stripped);
+  } catch (error) {
+    log.warn(
+      'Could not drop the raw body from the fanned-out ingest job; it stays until the job is removed.',
+      {
+        reason: error instanceof Error ? error.message : String(error),
+      },
+    );
   }
-  const records = normalize(payload, {
-    event: data.event,
-    transportId: data.transportId,
-    snykTimestamp: data.snykTimestamp,
-    receivedAt: data.receivedAt,
-    payloadBytes: Buffer.byteLength(data.body),
-  });
-  // Each record is encoded at most once per format, however many targets share that format.
-  const withFacets = records.map((record) => ({
-    record,
-    facets: facets(record),
-    bodies: new Map<string, string>(),
-  }));
-  const bodyOf = (entry: (typeof withFacets)[number], format: TargetConfig['format']): string => {
-    let body = entry.bodies.get(format);
-    if (body === undefined) {
-      body = encode(entry.record, format);
-      entry.bodies.set(format, body);
-    }
-    return body;
-  };
-  const jobs: DeliveryJobData[] = [];
-  for (const target of targets) {
-    if (!target.enabled) continue;
-    const encoded: EncodedRecord[] = [];
-    for (const entry of withFacets) {
-      const f = entry.facets;
-      if (!passesFilter(f, target.filter)) continue;
-      encoded.push({
-        id: f.recordId,
-        time: f.time,
-        kind: f.kind,
-        severity: f.severity,
-        format: target.format,
-        body: bodyOf(entry, target.format),
-      });
-    }
-    if (encoded.length === 0) continue;
-    jobs.push({
-      target: target.name,
-      deliveryId,
-      transportId: data.transportId,
-      records: encoded,
-      deliveredCount: 0,
-    });
-  }
-  return jobs;
 }
 
 export function createIngestWorker(options: IngestWorkerOptions) {
-  const queues = new Map<string, Queue<DeliveryJobData>>();
-  for (const target of options.targets) {
-    const queue = new Queue<DeliveryJobData>(targetQueueName(target.name), {
-      connection: options.connection,
-      prefix: options.prefix,
-    });
-    queue.on('error', () => undefined);
-    queues.set(target.name, queue);
-  }
-  const jobOptions = deliveryJobOptions(options.retry, options.keepCompleted);
+  const jobOptions = deliveryJobOptions(
+    options.retry,
+    options.keepCompleted,
+    options.workers.keepCompletedSeconds,
+  );
+  const targets = fanOutTargets(options.targets);
+  // Parsing, normalising, encoding and storing the delivery jobs run in threads, one job per thread: the event loop
+  // that serves the receiver and renews this worker's job locks only waits for the counts (fan-out-pool.ts).
+  const pool = createFanOutPool({
+    size: options.concurrency,
+    store: { connection: options.connection, prefix: options.prefix, jobOptions },
+    resourceLimits: { maxOldGenerationSizeMb: FAN_OUT_HEAP_MB },
+  });
 
   async function process(job: Job<IngestJobData>): Promise<{ records: Record<string, number> }> {
     const deliveryId = job.id ?? 'unknown';
     const log = options.logger.child({ transportId: job.data.transportId, deliveryId });
-    let deliveries: DeliveryJobData[];
-    try {
-      deliveries = fanOut(job.data, deliveryId, options.targets);
-    } catch (error) {
-      if (error instanceof PayloadError) {
-        // The raw payload stays in the ingest queue's failed set for `dlq replay` after a fix.
-        log.error('Payload cannot be understood; the delivery is dead-lettered.', { reason: error.message });
-        throw new UnrecoverableError(`payload_invalid: ${error.message}`);
-      }
-      throw error;
+    const fannedOut = (job.data as FannedOutIngestJobData).fannedOut;
+    if (fannedOut !== undefined) {
+      log.info('Delivery was fanned out already; nothing to add.', {
+        event: job.data.event,
+        records: fannedOut,
+      });
+      return { records: fannedOut };
     }
-    const counts: Record<string, number> = {};
-    for (const delivery of deliveries) {
-      const queue = queues.get(delivery.target);
-      if (!queue) continue;
-      // Deterministic job ids make a retried ingest job add nothing twice while the delivery job is kept.
-      await queue.add(DELIVERY_JOB, delivery, { ...jobOptions, jobId: `${deliveryId}-${delivery.target}` });
-      counts[delivery.target] = delivery.records.length;
+    const outcome = await pool.run(job.data, deliveryId, targets);
+    if (!outcome.ok) {
+      // The raw payload stays in the ingest queue's failed set for `dlq replay` after a fix.
+      log.error('Payload cannot be understood; the delivery is dead-lettered.', {
+        reason: outcome.payloadError,
+      });
+      throw new UnrecoverableError(`payload_invalid: ${outcome.payloadError}`);
     }
+    const counts = outcome.counts;
+    await dropBody(job, counts, log);
     log.info('Delivery normalised.', { event: job.data.event, records: counts });
     return { records: counts };
   }
@@ -126,7 +104,15 @@ export function createIngestWorker(options: IngestWorkerOptions) {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
+    // Applies to ingest jobs that set no retention of their own (the receiver leaves it to the workers' settings).
+    removeOnComplete: completedJobRetention(options.keepCompleted, options.workers.keepCompletedSeconds),
     ...stalledJobOptions(options.workers),
+  });
+  // Ingest jobs retry on Redis errors while fanning out; one line per attempt would flood the log during an outage.
+  const retryLog = createRetryLog({
+    logger: options.logger,
+    perMinute: options.workers.retryLogPerMinute,
+    jobs: 'ingest jobs',
   });
   worker.on('error', (error) => options.logger.warn('Ingest worker error.', { error: error.message }));
   worker.on('failed', (job, error) => {
@@ -139,7 +125,22 @@ export function createIngestWorker(options: IngestWorkerOptions) {
       );
       return;
     }
-    options.logger.warn('Ingest job failed.', fields);
+    // finishedOn is set only when the job moved to the failed set, not when it was scheduled for a retry.
+    if (!job.finishedOn) {
+      retryLog.offer({
+        logger: options.logger,
+        message: 'Ingest job failed; will retry.',
+        fields: { ...fields, attempt: job.attemptsMade },
+        reason: error.message,
+      });
+      return;
+    }
+    // The processor logged a payload it cannot understand, with the reason, when it dead-lettered it.
+    if (error.message.startsWith('payload_invalid:')) return;
+    options.logger.error(
+      `Ingest job failed after ${job.attemptsMade} attempts; kept in the ingest dead-letter queue.`,
+      { ...fields, attempts: job.attemptsMade },
+    );
   });
 
   return {
@@ -149,7 +150,8 @@ export function createIngestWorker(options: IngestWorkerOptions) {
       if (!(await settlesWithin(worker.close(), graceMs))) {
         if (!(await settlesWithin(worker.close(true), 2000))) await settlesWithin(worker.disconnect(), 1000);
       }
-      await Promise.all([...queues.values()].map((queue) => closeWithin(queue, 2000)));
+      retryLog.flush();
+      await pool.close(2000);
     },
   };
 }

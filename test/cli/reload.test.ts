@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CliProcess } from '../helpers/cli.js';
 import { recordsIn, startProcess, stopProcess, type DaemonProcess } from '../helpers/daemon-process.js';
 import { waitFor } from '../helpers/forwarder.js';
-import { fixture, postWebhook } from '../helpers/webhook.js';
+import { postWebhook, freshSnapshot } from '../helpers/webhook.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssf-reload-'));
 const configFile = join(dir, 'forwarder.yaml');
@@ -39,7 +39,6 @@ function writeConfig(options: { secrets: string[]; targets: string[]; extra?: st
 
 const targetA = `  - { name: a, type: file, format: json, path: ${fileA} }`;
 const targetB = `  - { name: b, type: file, format: json, path: ${fileB} }`;
-const snapshot = fixture('project_snapshot-v0.snyk-labs-mock-webhook.snap_vulns.json');
 
 async function reload(proc: DaemonProcess, expected: string): Promise<void> {
   const before = proc.output().split(expected).length;
@@ -65,7 +64,10 @@ describe('SIGHUP', () => {
     const stream = (async () => {
       for (let i = 0; i < 60 && !stop; i += 1) {
         const transportId = randomUUID();
-        const answer = await postWebhook(proc.webhookUrl, snapshot, { secret: OLD_SECRET, transportId });
+        const answer = await postWebhook(proc.webhookUrl, freshSnapshot(), {
+          secret: OLD_SECRET,
+          transportId,
+        });
         if (answer.status === 202) accepted.push(transportId);
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -83,7 +85,8 @@ describe('SIGHUP', () => {
 
     const fresh = randomUUID();
     expect(
-      (await postWebhook(proc.webhookUrl, snapshot, { secret: NEW_SECRET, transportId: fresh })).status,
+      (await postWebhook(proc.webhookUrl, freshSnapshot(), { secret: NEW_SECRET, transportId: fresh }))
+        .status,
     ).toBe(202);
     accepted.push(fresh);
     const expected = accepted.length * 6;
@@ -104,15 +107,15 @@ describe('SIGHUP', () => {
 
     // The log level went to warn: info lines stop.
     const marker = proc.output().length;
-    expect((await postWebhook(proc.webhookUrl, snapshot, { secret: NEW_SECRET })).status).toBe(202);
+    expect((await postWebhook(proc.webhookUrl, freshSnapshot(), { secret: NEW_SECRET })).status).toBe(202);
     await waitFor(() => recordsIn(fileA).length === expected + 6, 20_000, 'one more delivery');
     expect(proc.output().slice(marker)).not.toContain('"level":"info"');
 
     // Secrets: the removed one is refused once a second reload drops it.
     writeConfig({ secrets: [NEW_SECRET], targets: [targetA, targetB] });
     await reload(proc, 'Configuration reloaded.');
-    expect((await postWebhook(proc.webhookUrl, snapshot, { secret: OLD_SECRET })).status).toBe(401);
-    expect((await postWebhook(proc.webhookUrl, snapshot, { secret: NEW_SECRET })).status).toBe(202);
+    expect((await postWebhook(proc.webhookUrl, freshSnapshot(), { secret: OLD_SECRET })).status).toBe(401);
+    expect((await postWebhook(proc.webhookUrl, freshSnapshot(), { secret: NEW_SECRET })).status).toBe(202);
 
     // A key that needs a restart: refused whole, the old configuration keeps running.
     writeConfig({
@@ -122,15 +125,15 @@ describe('SIGHUP', () => {
     });
     await reload(proc, 'Configuration reload refused');
     expect(proc.output()).toContain('workers.ingestConcurrency');
-    expect((await postWebhook(proc.webhookUrl, snapshot, { secret: OLD_SECRET })).status).toBe(401);
-    expect((await postWebhook(proc.webhookUrl, snapshot, { secret: NEW_SECRET })).status).toBe(202);
+    expect((await postWebhook(proc.webhookUrl, freshSnapshot(), { secret: OLD_SECRET })).status).toBe(401);
+    expect((await postWebhook(proc.webhookUrl, freshSnapshot(), { secret: NEW_SECRET })).status).toBe(202);
 
     // An invalid file: every problem logged, still running on the old configuration.
     writeFileSync(configFile, 'receiver:\n  prot: 1\n');
     await reload(proc, 'the new configuration is invalid');
     expect(proc.output()).toContain('unknown key');
     expect(proc.child.exitCode).toBeNull();
-    expect((await postWebhook(proc.webhookUrl, snapshot, { secret: NEW_SECRET })).status).toBe(202);
+    expect((await postWebhook(proc.webhookUrl, freshSnapshot(), { secret: NEW_SECRET })).status).toBe(202);
 
     expect(await stopProcess(proc)).toBe(0);
   }, 120_000);

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.js';
 import { spawnCli, waitForHttp, type CliProcess } from '../helpers/cli.js';
 import { waitFor } from '../helpers/forwarder.js';
-import { fixture, postWebhook } from '../helpers/webhook.js';
+import { postWebhook, freshSnapshot } from '../helpers/webhook.js';
 
 const SECRET = 'restart-test-secret-0123456789abcdef';
 const dataDir = mkdtempSync(join(tmpdir(), 'ssf-restart-'));
@@ -43,11 +43,10 @@ async function start(role: string, port: number): Promise<CliProcess> {
 }
 
 async function postMany(port: number, count: number): Promise<string[]> {
-  const body = fixture('project_snapshot-v0.snyk-labs-mock-webhook.snap_vulns.json');
   const ids = Array.from({ length: count }, () => randomUUID());
   const answers = await Promise.all(
     ids.map((transportId) =>
-      postWebhook(`http://127.0.0.1:${port}/webhooks/snyk`, body, { transportId, secret: SECRET }),
+      postWebhook(`http://127.0.0.1:${port}/webhooks/snyk`, freshSnapshot(), { transportId, secret: SECRET }),
     ),
   );
   expect(answers.every((a) => a.status === 202)).toBe(true);

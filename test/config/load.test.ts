@@ -34,7 +34,7 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       port: 8080,
       path: '/webhooks/snyk',
-      maxBodyBytes: 5 * 1024 * 1024,
+      maxBodyBytes: 32 * 1024 * 1024,
     });
     expect(config.receiver.dedupWindowSeconds).toBe(86_400);
     expect(config.dataDir).toBe(join(dir, 'data'));

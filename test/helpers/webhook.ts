@@ -66,3 +66,16 @@ export async function postWebhook(
     req.end(bytes);
   });
 }
+
+// Snyk bodies carry project.lastTestedDate (snyk-webhooks.md §8.3): each new test of a project sends a new body, and
+// delivery and record ids derive from the body. A random start keeps processes that share a Redis apart.
+let tests = Math.floor(Math.random() * 1e9);
+const FIRST_TEST = Date.parse('2026-01-01T00:00:00.000Z');
+
+/** The fixture `name` (a project_snapshot body) with a lastTestedDate no other call returns: a new test's body. */
+export function freshSnapshot(name = 'project_snapshot-v0.snyk-labs-mock-webhook.snap_vulns.json'): string {
+  const body = JSON.parse(fixture(name).toString('utf8')) as { project: Record<string, unknown> };
+  tests += 1;
+  body.project['lastTestedDate'] = new Date(FIRST_TEST + tests * 1000).toISOString();
+  return JSON.stringify(body);
+}

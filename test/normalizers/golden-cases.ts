@@ -1,4 +1,5 @@
 // The golden cases: every public fixture with the delivery context it is normalised under (shared with scripts/regen-golden.ts).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DeliveryContext, OutputFormat } from '../../normalizers/index.js';
@@ -21,13 +22,15 @@ export function readFixture(file: string): { text: string; json: unknown } {
   return { text, json: JSON.parse(text) as unknown };
 }
 
-function context(event: string, n: number, bytes: number): DeliveryContext {
+/** The delivery context of a body: its size and SHA-256 are those of the bytes as delivered. */
+function context(event: string, n: number, body: string): DeliveryContext {
   return {
     event,
     transportId: `6f1c2a4e-0c55-4f43-9b1e-${String(n).padStart(12, '0')}`,
     snykTimestamp: '2026-11-20T08:15:30.123456Z',
     receivedAt: '2026-11-20T08:15:31.002Z',
-    payloadBytes: bytes,
+    payloadBytes: Buffer.byteLength(body),
+    bodySha256: createHash('sha256').update(body).digest('hex'),
   };
 }
 
@@ -43,29 +46,37 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   ...snapshots.map((name, i) => ({
     name,
     fixture: `${name}.json`,
-    context: context('project_snapshot/v0', i + 1, Buffer.byteLength(readFixture(`${name}.json`).text)),
+    context: context('project_snapshot/v0', i + 1, readFixture(`${name}.json`).text),
   })),
   // A ping yields no record: its golden files are empty.
-  { name: 'ping-v0.snyk-docs', fixture: 'ping-v0.snyk-docs.json', context: context('ping/v0', 10, 58) },
+  {
+    name: 'ping-v0.snyk-docs',
+    fixture: 'ping-v0.snyk-docs.json',
+    context: context('ping/v0', 10, readFixture('ping-v0.snyk-docs.json').text),
+  },
   // The same body under an event name Snyk never sent: one generic record.
   {
     name: 'ping-v0.snyk-docs.as-unknown-event',
     fixture: 'ping-v0.snyk-docs.json',
-    context: context('project_created/v0', 11, 58),
+    context: context('project_created/v0', 11, readFixture('ping-v0.snyk-docs.json').text),
   },
   // The documented issue object is one element of newIssues/removedIssues, not a body: it is delivered here as the
   // only removed issue of the assembled docs snapshot, which also covers the issue_resolved action.
   {
     name: 'issue-object.snyk-docs',
     fixture: 'issue-object.snyk-docs.json',
-    context: context('project_snapshot/v0', 12, 1599),
-    body: (issue) => ({
-      ...(readFixture('project_snapshot-v0.snyk-docs-fragments-ASSEMBLED.json').json as Record<
-        string,
-        unknown
-      >),
-      newIssues: [],
-      removedIssues: [issue],
-    }),
+    context: context('project_snapshot/v0', 12, JSON.stringify(issueAsRemoved())),
+    body: () => issueAsRemoved(),
   },
 ];
+
+function issueAsRemoved(): unknown {
+  return {
+    ...(readFixture('project_snapshot-v0.snyk-docs-fragments-ASSEMBLED.json').json as Record<
+      string,
+      unknown
+    >),
+    newIssues: [],
+    removedIssues: [readFixture('issue-object.snyk-docs.json').json],
+  };
+}

@@ -9,6 +9,7 @@ export function ctx(overrides: Partial<DeliveryContext> = {}): DeliveryContext {
     snykTimestamp: '2020-09-25T15:27:53Z',
     receivedAt: '2020-09-25T15:27:54.500Z',
     payloadBytes: 1234,
+    bodySha256: '5d41402abc4b2a76b9719d911017c592ae6e4c2d3c1e8a4d1f3b6e9e8c7a6b5c',
     ...overrides,
   };
 }

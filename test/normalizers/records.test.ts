@@ -6,6 +6,8 @@ import { ctx, fixture } from './helpers.js';
 
 const MRZARQUON = 'project_snapshot-v0.mrzarquon-receiver.scan_new_vulns';
 const ASSEMBLED = 'project_snapshot-v0.snyk-docs-fragments-ASSEMBLED';
+const BODY_A = 'a'.repeat(64);
+const BODY_B = 'b'.repeat(64);
 
 describe('the event registry', () => {
   it('knows exactly ping/v0 and project_snapshot/v0', () => {
@@ -60,13 +62,49 @@ describe('records of a project snapshot', () => {
     });
   });
 
-  it('gives the same ids to the same delivery, and different ids to another delivery', () => {
-    const ids = (transportId: string): string[] =>
-      normalize(fixture(MRZARQUON), ctx({ transportId })).map((r) => r.recordId);
-    const first = ids('a');
-    expect(ids('a')).toEqual(first);
-    expect(ids('b').some((id) => first.includes(id))).toBe(false);
+  it('derives ids from the signed body: the unsigned headers and the receipt time change none', () => {
+    const ids = (overrides: Parameters<typeof ctx>[0]): string[] =>
+      normalize(fixture(MRZARQUON), ctx(overrides)).map((r) => r.recordId);
+    const first = ids({ bodySha256: BODY_A });
     expect(new Set(first).size).toBe(first.length);
+    expect(
+      ids({
+        bodySha256: BODY_A,
+        transportId: 'replayed-with-a-new-transport-id',
+        snykTimestamp: '2031-01-01T00:00:00Z',
+        receivedAt: '2031-01-01T00:00:01.000Z',
+      }),
+    ).toEqual(first);
+    // Another body (a re-test changes project.lastTestedDate) is another delivery: no id in common.
+    expect(ids({ bodySha256: BODY_B }).some((id) => first.includes(id))).toBe(false);
+  });
+
+  it('without the body hash, derives ids from the payload itself: same content, same ids', () => {
+    const ids = (body: Record<string, unknown>, transportId: string): string[] =>
+      normalize(body, ctx({ bodySha256: undefined, transportId })).map((r) => r.recordId);
+    const first = ids(fixture(MRZARQUON), 'a');
+    expect(ids(fixture(MRZARQUON), 'b')).toEqual(first);
+    const retested = fixture(MRZARQUON);
+    (retested['project'] as Record<string, unknown>)['lastTestedDate'] = '2031-01-01T00:00:00.000Z';
+    expect(ids(retested, 'a').some((id) => first.includes(id))).toBe(false);
+  });
+
+  it('gives the same issue listed twice in one body two different ids', () => {
+    const body = fixture(MRZARQUON);
+    const issues = body['newIssues'] as unknown[];
+    body['newIssues'] = [...issues, issues[0]];
+    const records = normalize(body, ctx());
+    expect(new Set(records.map((r) => r.recordId)).size).toBe(records.length);
+    // The first occurrence keeps the id it has when it is listed once.
+    expect(records[0]?.recordId).toBe(normalize(fixture(MRZARQUON), ctx())[0]?.recordId);
+  });
+
+  it('tells findings of the same issue apart by package', () => {
+    const body = fixture(MRZARQUON);
+    const issues = body['newIssues'] as Record<string, unknown>[];
+    body['newIssues'] = [issues[0], { ...issues[0], pkgName: 'another-package' }];
+    const [a, b] = normalize(body, ctx());
+    expect(a?.recordId).not.toBe(b?.recordId);
   });
 
   it('gives an issue different ids when introduced and when resolved', () => {

@@ -1,4 +1,4 @@
-// Duplicate deliveries (same transport id and same body) create one job and one set of records.
+// Duplicate deliveries (the same signed body, whatever its unsigned headers) create one job and one set of records.
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +40,36 @@ describe('deduplication', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(fx.forwarder.records().filter((r) => r.transport_id === transportId)).toHaveLength(6);
     expect((await ingestJobCount()) - jobsBefore).toBe(1);
+  });
+
+  it('a replay of the same body with a new transport id and timestamp is a duplicate: no new job, no new record', async () => {
+    const body = fixture('project_snapshot-v0.mrzarquon-receiver.scan_new_vulns.json');
+    const original = randomUUID();
+    const first = await postWebhook(fx.forwarder.webhookUrl, body, { transportId: original });
+    expect(first.status).toBe(202);
+    // 3 findings and 1 summary in the fixture.
+    const mine = (transportId: string) =>
+      fx.forwarder.records().filter((r) => r.transport_id === transportId);
+    await waitFor(() => mine(original).length >= 4, 10_000, 'the original records');
+    const jobsBefore = await ingestJobCount();
+    const recordsBefore = fx.forwarder.records().length;
+
+    const replays: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const transportId = randomUUID();
+      replays.push(transportId);
+      const answer = await postWebhook(fx.forwarder.webhookUrl, body, {
+        transportId,
+        headers: { 'X-Snyk-Timestamp': `203${i}-01-01T00:00:00Z` },
+      });
+      expect(answer.status).toBe(202);
+      expect(answer.body.deliveryId).toBe(first.body.deliveryId);
+    }
+    // Nothing was queued, so there is no event to wait for: give a wrongly queued job time to show.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await ingestJobCount()).toBe(jobsBefore);
+    expect(fx.forwarder.records()).toHaveLength(recordsBefore);
+    expect(replays.flatMap(mine)).toEqual([]);
   });
 
   it('a different body under the same transport id is a different delivery (the id is unsigned)', async () => {

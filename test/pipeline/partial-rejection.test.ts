@@ -1,6 +1,6 @@
 // Elasticsearch per-item results through the real queue: a refused record ends in the dead-letter queue even when
 // the retry of its neighbours succeeds, and records that were accepted are never sent twice.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { facets, normalize } from '../../normalizers/index.js';
@@ -43,6 +43,7 @@ describe('per-record rejection', () => {
       snykTimestamp: undefined,
       receivedAt: new Date().toISOString(),
       payloadBytes: body.length,
+      bodySha256: createHash('sha256').update(body).digest('hex'),
     }).map((record) => facets(record).recordId);
     expect(ids).toHaveLength(4);
     const [refused, throttled, ...rest] = ids as [string, string, ...string[]];

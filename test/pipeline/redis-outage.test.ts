@@ -2,17 +2,26 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { startForwarder, useForwarder, waitFor } from '../helpers/forwarder.js';
-import { fixture, postWebhook } from '../helpers/webhook.js';
+import { postWebhook, freshSnapshot } from '../helpers/webhook.js';
 
 const fx = useForwarder();
-const body = fixture('project_snapshot-v0.snyk-docs-slack-lambda-postman.json');
 
 describe('Redis outage', () => {
   it('answers 503 with Retry-After in under 2 s while Redis is down, then accepts again without a restart', async () => {
-    expect((await postWebhook(fx.forwarder.webhookUrl, body)).status).toBe(202);
+    expect(
+      (
+        await postWebhook(
+          fx.forwarder.webhookUrl,
+          freshSnapshot('project_snapshot-v0.snyk-docs-slack-lambda-postman.json'),
+        )
+      ).status,
+    ).toBe(202);
 
     await fx.redis.stop();
-    const during = await postWebhook(fx.forwarder.webhookUrl, body);
+    const during = await postWebhook(
+      fx.forwarder.webhookUrl,
+      freshSnapshot('project_snapshot-v0.snyk-docs-slack-lambda-postman.json'),
+    );
     expect(during.status).toBe(503);
     expect(during.body.error).toBe('queue_unavailable');
     expect(during.headers['retry-after']).toBe('5');
@@ -29,7 +38,13 @@ describe('Redis outage', () => {
     let status = 0;
     const until = Date.now() + 15_000;
     while (Date.now() < until) {
-      status = (await postWebhook(fx.forwarder.webhookUrl, body, { transportId })).status;
+      status = (
+        await postWebhook(
+          fx.forwarder.webhookUrl,
+          freshSnapshot('project_snapshot-v0.snyk-docs-slack-lambda-postman.json'),
+          { transportId },
+        )
+      ).status;
       if (status === 202) break;
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -6,13 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { useTestRedis } from '../helpers/redis-server.js';
 import { deadLettersOf, startForwarder, waitFor, type TestForwarder } from '../helpers/forwarder.js';
 import { startScriptedCollector, type ScriptedCollector } from '../helpers/scripted-collector.js';
-import { fixture, postWebhook } from '../helpers/webhook.js';
+import { postWebhook, freshSnapshot } from '../helpers/webhook.js';
 import { workerConnectionOptions } from '../../src/redis/connection.js';
 
 const fx = useTestRedis();
 const { cleanups } = fx;
-
-const body = fixture('project_snapshot-v0.snyk-labs-mock-webhook.snap_vulns.json');
 const RECORDS_PER_DELIVERY = 6;
 
 async function setup(targets: Array<Record<string, unknown>>): Promise<TestForwarder> {
@@ -55,7 +53,7 @@ describe('retry policy through the queues', () => {
     const peer = await collector();
     peer.script.push({ status: 503 }, { status: 503 });
     const forwarder = await setup([httpTarget('siem', peer.url)]);
-    expect((await postWebhook(forwarder.webhookUrl, body)).status).toBe(202);
+    expect((await postWebhook(forwarder.webhookUrl, freshSnapshot())).status).toBe(202);
     await waitFor(() => peer.delivered().length === RECORDS_PER_DELIVERY, 10_000, 'delivery after 503s');
     expect(peer.arrivals.map((a) => a.status)).toEqual([503, 503, 200]);
     expect((await completedJob(forwarder, 'siem'))?.attemptsMade).toBe(3);
@@ -65,7 +63,7 @@ describe('retry policy through the queues', () => {
     const peer = await collector();
     peer.fallback = { status: 400 };
     const forwarder = await setup([httpTarget('siem', peer.url)]);
-    expect((await postWebhook(forwarder.webhookUrl, body)).status).toBe(202);
+    expect((await postWebhook(forwarder.webhookUrl, freshSnapshot())).status).toBe(202);
     let letters: Awaited<ReturnType<typeof deadLetters>> = [];
     const until = Date.now() + 10_000;
     while (Date.now() < until && letters.length === 0) {
@@ -83,7 +81,7 @@ describe('retry policy through the queues', () => {
     const peer = await collector();
     peer.script.push({ status: 429, headers: { 'Retry-After': '2' } });
     const forwarder = await setup([httpTarget('siem', peer.url)]);
-    expect((await postWebhook(forwarder.webhookUrl, body)).status).toBe(202);
+    expect((await postWebhook(forwarder.webhookUrl, freshSnapshot())).status).toBe(202);
     await waitFor(() => peer.delivered().length === RECORDS_PER_DELIVERY, 10_000, 'delivery after 429');
     const [first, second] = peer.arrivals;
     expect(first?.status).toBe(429);
@@ -98,7 +96,9 @@ describe('per-target rate limit', () => {
     const peer = await collector();
     const forwarder = await setup([httpTarget('siem', peer.url, { rateLimit: { max: 1, durationMs: 600 } })]);
     for (let i = 0; i < 3; i += 1) {
-      expect((await postWebhook(forwarder.webhookUrl, body, { transportId: randomUUID() })).status).toBe(202);
+      expect(
+        (await postWebhook(forwarder.webhookUrl, freshSnapshot(), { transportId: randomUUID() })).status,
+      ).toBe(202);
     }
     await waitFor(() => peer.arrivals.length === 3, 10_000, 'three rate-limited deliveries');
     const [a, b, c] = peer.arrivals.map((arrival) => arrival.at) as [number, number, number];
@@ -121,7 +121,7 @@ describe('isolation', () => {
       for (let i = 0; i < count; i += 1) {
         const transportId = randomUUID();
         const started = Date.now();
-        expect((await postWebhook(forwarder.webhookUrl, body, { transportId })).status).toBe(202);
+        expect((await postWebhook(forwarder.webhookUrl, freshSnapshot(), { transportId })).status).toBe(202);
         await waitFor(
           () => healthy.arrivals.some((a) => a.lines.some((line) => line.transport_id === transportId)),
           10_000,

@@ -17,11 +17,9 @@ import {
   useProcesses,
 } from '../helpers/daemon-process.js';
 import { waitFor } from '../helpers/forwarder.js';
-import { fixture, postWebhook } from '../helpers/webhook.js';
+import { postWebhook, freshSnapshot } from '../helpers/webhook.js';
 
 const { dataDir, start } = useProcesses('ssf-sup-');
-
-const snapshot = fixture('project_snapshot-v0.snyk-labs-mock-webhook.snap_vulns.json');
 
 async function health(url: string): Promise<number> {
   try {
@@ -35,7 +33,7 @@ describe('embedded redis-server supervision', () => {
   it('kill -9 of the redis-server: it is restarted on the same data, logged, and webhooks are accepted again', async () => {
     const dir = dataDir();
     const proc = await start({ dataDir: dir });
-    const first = await postWebhook(proc.webhookUrl, snapshot, { secret: PROCESS_SECRET });
+    const first = await postWebhook(proc.webhookUrl, freshSnapshot(), { secret: PROCESS_SECRET });
     expect(first.status).toBe(202);
     const out = join(dir, 'out', 'findings.ndjson');
     await waitFor(() => recordsIn(out).length === 6, 20_000, 'the first delivery');
@@ -56,8 +54,12 @@ describe('embedded redis-server supervision', () => {
     // Accepted again, on the same queue data: the new delivery is processed, none of the old records come twice.
     await waitFor(
       async () =>
-        (await postWebhook(proc.webhookUrl, snapshot, { secret: PROCESS_SECRET, transportId: randomUUID() }))
-          .status === 202,
+        (
+          await postWebhook(proc.webhookUrl, freshSnapshot(), {
+            secret: PROCESS_SECRET,
+            transportId: randomUUID(),
+          })
+        ).status === 202,
       30_000,
       'a 202 after the restart',
     );

@@ -136,7 +136,8 @@ export function prepareOutputPath(configured: string): string {
   checkWritable(ancestor, path);
   for (const directory of missing) {
     try {
-      mkdirSync(directory);
+      // Owner only: findings are sensitive, and the default target lives in DATA_DIR beside the secrets.
+      mkdirSync(directory, { mode: 0o700 });
     } catch (error) {
       if (code(error) === 'EEXIST' && statOrNothing(directory)?.isDirectory()) continue;
       throw problem(

@@ -1,0 +1,155 @@
+// A pool of worker threads that fan a delivery out and store its delivery jobs, so that parsing, normalising,
+// encoding and serialising a large delivery never block the event loop that answers HTTP and renews job locks.
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { ConnectionOptions, JobsOptions } from 'bullmq';
+import type { IngestJobData } from '../queue/jobs.js';
+import type { FanOutTarget } from './fan-out.js';
+
+/** Where a thread stores delivery jobs: plain data, copied into each thread when it starts. */
+export interface FanOutStore {
+  /** Redis options as workerConnectionOptions builds them (no client instance: it cannot cross threads). */
+  connection: ConnectionOptions;
+  prefix: string;
+  /** Options of every delivery job (retry-policy.ts deliveryJobOptions); the job id is added per job. */
+  jobOptions: JobsOptions;
+}
+
+export interface FanOutTask {
+  id: number;
+  data: IngestJobData;
+  deliveryId: string;
+  targets: readonly FanOutTarget[];
+}
+
+export type FanOutReply =
+  | { id: number; ok: true; counts: Record<string, number> }
+  | { id: number; ok: false; payloadError: string }
+  | { id: number; ok: false; error: string };
+
+/** Records stored per target, or why the payload cannot be understood (final: the delivery is dead-lettered). */
+export type FanOutOutcome =
+  { ok: true; counts: Record<string, number> } | { ok: false; payloadError: string };
+
+export interface FanOutPoolOptions {
+  /** Threads at most, started when first needed and kept for the next task. */
+  size: number;
+  store: FanOutStore;
+  /** Heap limits of each thread: a payload that needs more fails its task (and is retried), not the process. */
+  resourceLimits?: ResourceLimits;
+}
+
+export interface FanOutPool {
+  /** Fans one delivery out and stores its delivery jobs; rejects on anything a retry can fix (Redis, a thread lost). */
+  run(data: IngestJobData, deliveryId: string, targets: readonly FanOutTarget[]): Promise<FanOutOutcome>;
+  /** Stops every thread within `ms`; tasks still running or waiting fail, and their ingest jobs are retried. */
+  close(ms: number): Promise<void>;
+}
+
+interface Pending {
+  task: FanOutTask;
+  resolve(outcome: FanOutOutcome): void;
+  reject(error: Error): void;
+}
+
+/** Sent to a thread to make it close its Redis connection and exit. */
+export const CLOSE_MESSAGE = 'close';
+
+/**
+ * Starts one thread. Compiled, this module is `dist/src/workers/fan-out-pool.js` and the entry sits beside it as
+ * `fan-out-thread.js`. From the TypeScript sources (tsx, vitest) the entry is `fan-out-thread.ts`, which a new
+ * thread can import only once tsx's loader is registered in it: Node 20 does not carry loader hooks into workers.
+ */
+function startThread(store: FanOutStore, resourceLimits: ResourceLimits | undefined): Worker {
+  const here = import.meta.url;
+  const options = { workerData: store, resourceLimits };
+  if (!here.endsWith('.ts')) return new Worker(new URL('./fan-out-thread.js', here), options);
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./fan-out-thread.ts', here).href;
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true });
+}
+
+export function createFanOutPool(options: FanOutPoolOptions): FanOutPool {
+  const size = Math.max(1, options.size);
+  const idle: Worker[] = [];
+  const busy = new Map<Worker, Pending>();
+  const waiting: Pending[] = [];
+  const exited = new Map<Worker, Promise<void>>();
+  let nextId = 1;
+  let closed = false;
+
+  function settle(thread: Worker, reply: FanOutReply): void {
+    const pending = busy.get(thread);
+    if (pending === undefined || pending.task.id !== reply.id) return;
+    busy.delete(thread);
+    // An idle thread never keeps the process alive; a busy one does, until its answer is in.
+    thread.unref();
+    if (reply.ok) pending.resolve({ ok: true, counts: reply.counts });
+    else if ('payloadError' in reply) pending.resolve({ ok: false, payloadError: reply.payloadError });
+    else pending.reject(new Error(`fan-out failed: ${reply.error}`));
+    idle.push(thread);
+    dispatch();
+  }
+
+  /** A thread that died (an uncaught error, its heap limit, close) fails its task and leaves the pool. */
+  function lose(thread: Worker, error: Error): void {
+    const index = idle.indexOf(thread);
+    if (index >= 0) idle.splice(index, 1);
+    const pending = busy.get(thread);
+    busy.delete(thread);
+    pending?.reject(error);
+    dispatch();
+  }
+
+  function spawn(): Worker {
+    const thread = startThread(options.store, options.resourceLimits);
+    thread.on('message', (reply: FanOutReply) => settle(thread, reply));
+    thread.on('error', (error) => lose(thread, new Error(`fan-out thread failed: ${error.message}`)));
+    exited.set(
+      thread,
+      new Promise((resolve) =>
+        thread.once('exit', (code) => {
+          exited.delete(thread);
+          lose(thread, new Error(`fan-out thread exited with code ${code}`));
+          resolve();
+        }),
+      ),
+    );
+    return thread;
+  }
+
+  function dispatch(): void {
+    while (!closed && waiting.length > 0) {
+      let thread = idle.pop();
+      if (thread === undefined) {
+        if (busy.size >= size) return;
+        thread = spawn();
+      }
+      const pending = waiting.shift() as Pending;
+      busy.set(thread, pending);
+      thread.ref();
+      thread.postMessage(pending.task);
+    }
+  }
+
+  return {
+    run(data, deliveryId, targets) {
+      if (closed) return Promise.reject(new Error('fan-out pool is closed'));
+      return new Promise<FanOutOutcome>((resolve, reject) => {
+        waiting.push({ task: { id: nextId++, data, deliveryId, targets }, resolve, reject });
+        dispatch();
+      });
+    },
+    async close(ms) {
+      closed = true;
+      for (const pending of waiting.splice(0)) pending.reject(new Error('fan-out pool is closed'));
+      const threads = [...exited.keys()];
+      for (const thread of threads) thread.postMessage(CLOSE_MESSAGE);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+      await Promise.race([Promise.all(threads.map((thread) => exited.get(thread))), deadline]);
+      clearTimeout(timer);
+      await Promise.all([...exited.keys()].map((thread) => thread.terminate()));
+    },
+  };
+}

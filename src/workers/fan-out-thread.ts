@@ -1,0 +1,70 @@
+// Worker-thread entry of the fan-out pool: fans one delivery out at a time and stores its delivery jobs in Redis.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Queue } from 'bullmq';
+import { PayloadError } from '../../normalizers/index.js';
+import { DELIVERY_JOB, type DeliveryJobData } from '../queue/jobs.js';
+import { targetQueueName } from '../queue/names.js';
+import { closeWithin } from '../lifecycle/close-within.js';
+import { fanOut } from './fan-out.js';
+import { CLOSE_MESSAGE, type FanOutReply, type FanOutStore, type FanOutTask } from './fan-out-pool.js';
+
+const port = parentPort;
+if (port === null) throw new Error('fan-out-thread runs only as a worker thread');
+const store = workerData as FanOutStore;
+const queues = new Map<string, Queue<DeliveryJobData>>();
+
+function queueFor(target: string): Queue<DeliveryJobData> {
+  let queue = queues.get(target);
+  if (queue === undefined) {
+    queue = new Queue<DeliveryJobData>(targetQueueName(target), {
+      connection: store.connection,
+      prefix: store.prefix,
+    });
+    // Errors reach the caller through the rejected add; the queue retries its connection by itself.
+    queue.on('error', () => undefined);
+    queues.set(target, queue);
+  }
+  return queue;
+}
+
+async function handle(task: FanOutTask): Promise<FanOutReply> {
+  let jobs: DeliveryJobData[];
+  try {
+    jobs = fanOut(task.data, task.deliveryId, task.targets);
+  } catch (error) {
+    // A PayloadError is the payload's fault and final; anything else (a bug, a limit) is retried.
+    if (error instanceof PayloadError) return { id: task.id, ok: false, payloadError: error.message };
+    throw error;
+  }
+  const counts: Record<string, number> = {};
+  for (const job of jobs) {
+    // Deterministic job ids make a retried ingest job add nothing twice while the delivery job is kept.
+    await queueFor(job.target).add(DELIVERY_JOB, job, {
+      ...store.jobOptions,
+      jobId: `${task.deliveryId}-${job.target}`,
+    });
+    counts[job.target] = job.records.length;
+  }
+  return { id: task.id, ok: true, counts };
+}
+
+let current: Promise<unknown> = Promise.resolve();
+
+port.on('message', (message: FanOutTask | typeof CLOSE_MESSAGE) => {
+  if (message === CLOSE_MESSAGE) {
+    // After the task in hand: its delivery jobs are stored or it has failed, then the connection closes.
+    void current
+      .then(() => Promise.all([...queues.values()].map((queue) => closeWithin(queue, 1000))))
+      .finally(() => port.close());
+    return;
+  }
+  current = handle(message).then(
+    (reply) => port.postMessage(reply),
+    (error: unknown) =>
+      port.postMessage({
+        id: message.id,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+      } satisfies FanOutReply),
+  );
+});

@@ -1,0 +1,73 @@
+// Fault: the TLS syslog receiver (a real syslog-ng) is restarted twice while records stream to it.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.js';
+import { startSyslogNg } from '../helpers/syslog-ng.js';
+import { makeTestPki } from '../helpers/test-ca.js';
+import { readSyslog } from './harness/accounting.js';
+import { FAULT_SECRET, useFaultRig } from './harness/rig.js';
+import { settle } from './harness/scenario.js';
+import { afterDeliveries, startSteadySender } from './harness/sender.js';
+import { buildSnapshots } from './harness/snapshots.js';
+
+const rig = useFaultRig('ssf-fault-syslog-');
+
+describe('TLS syslog receiver restarted', () => {
+  it('syslog-ng stopped and started again twice mid-stream: every accepted record arrives, whole', async () => {
+    const pki = makeTestPki();
+    rig.onCleanup(() => pki.cleanup());
+    const syslog = await startSyslogNg(pki);
+    rig.onCleanup(() => syslog.cleanup());
+    const dir = rig.dir();
+    const port = await freePort();
+    const forwarder = await rig.start({
+      role: 'all',
+      dataDir: join(dir, 'data'),
+      port,
+      configFile: rig.config(dir, {
+        retry: { baseDelayMs: 200, maxDelayMs: 2000 },
+        workers: { shutdownGraceMs: 1000 },
+        targets: [
+          {
+            name: 'siem',
+            type: 'syslog',
+            host: '127.0.0.1',
+            port: syslog.ports.tls,
+            protocol: 'tls',
+            // JSON records in MSG, so that syslog-ng's output can be matched to deliveries by project.
+            format: 'json',
+            tls: { ca: pki.caFile },
+          },
+        ],
+      }),
+    });
+    const sender = startSteadySender({
+      url: () => `http://127.0.0.1:${port}/webhooks/snyk`,
+      secret: FAULT_SECRET,
+      snapshots: buildSnapshots('syslog-tls', 60, 3),
+      ratePerSecond: 6,
+    });
+
+    let restarts = 0;
+    for (const after of [15, 35]) {
+      await afterDeliveries(sender, after);
+      await syslog.stop();
+      await syslog.start();
+      restarts += 1;
+    }
+    const faultEndedAt = Date.now();
+
+    const result = await settle({
+      scenario: 'syslog-tls-restart',
+      sender,
+      read: () => readSyslog(syslog, 'tls'),
+      faultEndedAt,
+      stop: async () => {
+        await rig.signal(forwarder, 'SIGTERM');
+      },
+      notes: () => [`${restarts} syslog-ng restarts (SIGTERM, then start on the same port)`],
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.accounting.accepted).toBe(60);
+  });
+});
