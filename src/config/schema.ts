@@ -42,7 +42,7 @@ const receiverFields = z.strictObject({
    * Lowered at start to fit the process's open-file limit.
    */
   maxConnections: z.number().int().min(8).max(1_000_000).default(512),
-  /** A delivery with the same transport id and body hash within this window is stored once. */
+  /** A delivery with the same body (SHA-256; headers are unsigned) within this window is stored once. */
   dedupWindowSeconds: z
     .number()
     .int()

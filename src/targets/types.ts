@@ -23,7 +23,7 @@ export interface EncodedRecord {
 
 /** What one delivery job carries to one target: the records of one Snyk delivery that passed its filter. */
 export interface DeliveryBatch {
-  /** The ingest job id (derived from transport id and body hash). */
+  /** The ingest job id (derived from the SHA-256 of the signed body). */
   deliveryId: string;
   transportId: string;
   records: EncodedRecord[];
