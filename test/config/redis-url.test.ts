@@ -40,11 +40,11 @@ describe('redis.url', () => {
   for (const [url, expected] of [
     ['redis://:pa:ss@host', { host: 'host', port: 6379, password: 'pa:ss' }],
     [
-      'redis://user:p%40ss@10.0.0.5:6380/3',
-      { host: '10.0.0.5', port: 6380, username: 'user', password: 'p@ss', db: 3 },
+      'redis://user:p%40ss@127.0.0.5:6380/3',
+      { host: '127.0.0.5', port: 6380, username: 'user', password: 'p@ss', db: 3 },
     ],
     ['redis://[::1]:6390/0', { host: '::1', port: 6390, db: 0 }],
-    ['rediss://cache.example.com', { host: 'cache.example.com', port: 6379 }],
+    ['rediss://localhost', { host: 'localhost', port: 6379 }],
     ['redis://', { host: '127.0.0.1', port: 6379 }],
   ] as const) {
     it(`accepts ${url}, and start reads the same values from it`, () => {
