@@ -178,7 +178,6 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         client,
         prefix: config.redis.prefix,
         dedupWindowSeconds: config.receiver.dedupWindowSeconds,
-        keepCompleted: config.workers.keepCompleted,
       });
       const rejectLog = createRejectLog(logger, config.receiver.rejectLogPerMinute);
       const app = createReceiverApp({

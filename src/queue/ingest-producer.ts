@@ -10,7 +10,6 @@ export interface IngestProducerOptions {
   client: Redis;
   prefix: string;
   dedupWindowSeconds: number;
-  keepCompleted: number;
 }
 
 export interface Enqueued {

@@ -265,13 +265,12 @@ export async function openEmbeddedRedis(options: EmbeddedOptions): Promise<Embed
             },
           );
           await stopOrphan(paths, readState(paths.stateFile), logger);
-          restarting = false;
           upSince = 0;
           process.on('exit', killOnExit);
-          await restartNow();
         } finally {
           restarting = false;
         }
+        if (role === 'owner' && !stopping) await restartNow();
       })();
     }, 1000);
     watchTimer.unref();
