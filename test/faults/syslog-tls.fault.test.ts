@@ -1,7 +1,5 @@
 // Fault: the TLS syslog receiver (a real syslog-ng) is restarted twice while records stream to it.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/free-port.js';
 import { startSyslogNg } from '../helpers/syslog-ng.js';
 import { makeTestPki } from '../helpers/test-ca.js';
 import { readSyslog } from './harness/accounting.js';
@@ -18,29 +16,19 @@ describe('TLS syslog receiver restarted', () => {
     rig.onCleanup(() => pki.cleanup());
     const syslog = await startSyslogNg(pki);
     rig.onCleanup(() => syslog.cleanup());
-    const dir = rig.dir();
-    const port = await freePort();
-    const forwarder = await rig.start({
-      role: 'all',
-      dataDir: join(dir, 'data'),
-      port,
-      configFile: rig.config(dir, {
-        retry: { baseDelayMs: 200, maxDelayMs: 2000 },
-        workers: { shutdownGraceMs: 1000 },
-        targets: [
-          {
-            name: 'siem',
-            type: 'syslog',
-            host: '127.0.0.1',
-            port: syslog.ports.tls,
-            protocol: 'tls',
-            // JSON records in MSG, so that syslog-ng's output can be matched to deliveries by project.
-            format: 'json',
-            tls: { ca: pki.caFile },
-          },
-        ],
-      }),
-    });
+    const forwarder = await rig.startWithTargets([
+      {
+        name: 'siem',
+        type: 'syslog',
+        host: '127.0.0.1',
+        port: syslog.ports.tls,
+        protocol: 'tls',
+        // JSON records in MSG, so that syslog-ng's output can be matched to deliveries by project.
+        format: 'json',
+        tls: { ca: pki.caFile },
+      },
+    ]);
+    const port = forwarder.spec.port;
     const sender = startSteadySender({
       url: () => `http://127.0.0.1:${port}/webhooks/snyk`,
       secret: FAULT_SECRET,

@@ -1,7 +1,5 @@
 // Faults of an HTTP target: refusing connections for a while, answering 503 then 429 with Retry-After, answering too slowly.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/free-port.js';
 import { readCollector } from './harness/accounting.js';
 import { startFaultCollector, type FaultCollector } from './harness/collector.js';
 import { FAULT_SECRET, useFaultRig, type ForwarderProcess } from './harness/rig.js';
@@ -26,27 +24,16 @@ async function streamTo(
 ): Promise<Setup> {
   const collector = await startFaultCollector();
   rig.onCleanup(() => collector.close());
-  const dir = rig.dir();
-  const port = await freePort();
-  const forwarder = await rig.start({
-    role: 'all',
-    dataDir: join(dir, 'data'),
-    port,
-    configFile: rig.config(dir, {
-      // Short backoff, so that a target that is back is used again within seconds.
-      retry: { baseDelayMs: 200, maxDelayMs: 2000 },
-      workers: { shutdownGraceMs: 1000 },
-      targets: [
-        {
-          name: 'siem',
-          type: 'http',
-          format: 'json',
-          url: collector.url,
-          timeoutMs: options.timeoutMs ?? 10_000,
-        },
-      ],
-    }),
-  });
+  const forwarder = await rig.startWithTargets([
+    {
+      name: 'siem',
+      type: 'http',
+      format: 'json',
+      url: collector.url,
+      timeoutMs: options.timeoutMs ?? 10_000,
+    },
+  ]);
+  const port = forwarder.spec.port;
   const sender = startSteadySender({
     url: () => `http://127.0.0.1:${port}/webhooks/snyk`,
     secret: FAULT_SECRET,

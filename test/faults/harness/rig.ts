@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import { stringify } from 'yaml';
 import { afterAll, onTestFailed } from 'vitest';
 import { workerConnectionOptions } from '../../../src/redis/connection.js';
+import { freePort } from '../../helpers/free-port.js';
 import { spawnCli, waitForHttp, type CliProcess } from '../../helpers/cli.js';
 import { embeddedState, isAlive } from '../../helpers/daemon-process.js';
 import { waitFor } from '../../helpers/forwarder.js';
@@ -55,6 +56,11 @@ export interface FaultRig {
   config(dir: string, config: Record<string, unknown>): string;
   /** Starts `snyk-siem-forwarder start --role …` and waits until it serves (receiver) or its workers run. */
   start(spec: ForwarderSpec): Promise<ForwarderProcess>;
+  /**
+   * Starts one `--role all` forwarder on the embedded Redis of a fresh directory, delivering to `targets`, with a
+   * short backoff (so a target that is back is used again within seconds) and a 1 s shutdown grace.
+   */
+  startWithTargets(targets: unknown[]): Promise<ForwarderProcess>;
   /** Sends a signal and waits for the exit; SIGKILL after 60 s. Resolves with the exit code (null when killed). */
   signal(proc: ForwarderProcess, signal: NodeJS.Signals): Promise<number | null>;
   /** Something else to stop after the file's tests (collectors, Redis, syslog-ng), last registered first. */
@@ -91,7 +97,7 @@ export function useFaultRig(prefix: string): FaultRig {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  return {
+  const rig: FaultRig = {
     dir() {
       const dir = mkdtempSync(join(tmpdir(), prefix));
       dirs.push(dir);
@@ -161,7 +167,21 @@ export function useFaultRig(prefix: string): FaultRig {
     onCleanup(cleanup) {
       cleanups.push(cleanup);
     },
+    async startWithTargets(targets) {
+      const dir = rig.dir();
+      return rig.start({
+        role: 'all',
+        dataDir: join(dir, 'data'),
+        port: await freePort(),
+        configFile: rig.config(dir, {
+          retry: { baseDelayMs: 200, maxDelayMs: 2000 },
+          workers: { shutdownGraceMs: 1000 },
+          targets,
+        }),
+      });
+    },
   };
+  return rig;
 }
 
 /** Jobs not yet finished (waiting, active, delayed, prioritized) in the given queues. */
