@@ -1,4 +1,4 @@
-// Records per second one delivery worker reaches per target type, through BullMQ on a real Redis, against local peers.
+// Records per second one target worker reaches per target type, through BullMQ on a real Redis, against local peers.
 // Usage: npm run bench:pipeline [-- jobs [recordsPerJob]]   Writes bench/results/pipeline.json.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -8,9 +8,9 @@ import { Queue } from 'bullmq';
 import { encode, facets, normalize } from '../normalizers/index.js';
 import { configSchema, type Config } from '../src/config/schema.js';
 import { startDaemon } from '../src/daemon.js';
-import { DELIVERY_JOB, type DeliveryJobData } from '../src/queue/jobs.js';
+import { TARGET_JOB, type TargetJobData } from '../src/queue/jobs.js';
 import { targetQueueName } from '../src/queue/names.js';
-import { deliveryJobOptions } from '../src/queue/retry-policy.js';
+import { targetJobOptions } from '../src/queue/retry-policy.js';
 import { workerConnectionOptions } from '../src/redis/connection.js';
 import type { OutputFormat } from '../src/targets/types.js';
 import { createLogger } from '../src/telemetry/logger.js';
@@ -190,12 +190,12 @@ async function main(): Promise<void> {
         role: 'worker',
         logger: createLogger({ level: 'error', format: 'json', stream: new PassThrough() }),
       });
-      const queue = new Queue<DeliveryJobData>(targetQueueName('bench'), {
+      const queue = new Queue<TargetJobData>(targetQueueName('bench'), {
         connection: workerConnectionOptions(redis.url),
         prefix,
       });
       const jobs = Array.from({ length: JOBS }, (_, i) => ({
-        name: DELIVERY_JOB,
+        name: TARGET_JOB,
         data: {
           target: 'bench',
           deliveryId: `d${i}`,
@@ -203,7 +203,7 @@ async function main(): Promise<void> {
           records: sampleRecords(benchCase.format, i),
           deliveredCount: 0,
         },
-        opts: { ...deliveryJobOptions(config.retry, 100_000), jobId: `d${i}-bench` },
+        opts: { ...targetJobOptions(config.retry, 100_000), jobId: `d${i}-bench` },
       }));
       const started = performance.now();
       await queue.addBulk(jobs);

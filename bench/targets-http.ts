@@ -3,7 +3,7 @@
 // Run: npx tsx bench/targets-http.ts [secondsPerScenario [nameFilter [rounds]]]   (defaults 3 s, all, 2 rounds: ~70 s)
 // Each peer runs in a child process (so its parsing does not share the target's event loop) on 127.0.0.1; the peer
 // parses every request like the test peers do and counts the records. Each scenario drives one target instance
-// with `concurrency` concurrent send() calls (as the delivery worker does), each call a job of `jobSize` records, for a
+// with `concurrency` concurrent send() calls (as the target worker does), each call a job of `jobSize` records, for a
 // fixed wall-clock time, then checks that the peer counted exactly the records that were acknowledged.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -12,11 +12,11 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { httpTargetSchema } from '../src/targets/http/config.js';
-import { buildHttpTarget } from '../src/targets/http/send.js';
+import { buildHttpTarget } from '../src/targets/http/target.js';
 import { splunkHecTargetSchema } from '../src/targets/splunk-hec/config.js';
-import { buildSplunkHecTarget } from '../src/targets/splunk-hec/send.js';
+import { buildSplunkHecTarget } from '../src/targets/splunk-hec/target.js';
 import { elasticsearchTargetSchema } from '../src/targets/elasticsearch/config.js';
-import { buildElasticsearchTarget } from '../src/targets/elasticsearch/send.js';
+import { buildElasticsearchTarget } from '../src/targets/elasticsearch/target.js';
 import type { EncodedRecord, Target } from '../src/targets/types.js';
 import { startCollectorPeer } from '../test/helpers/peers/collector-peer.js';
 import { startSplunkHecPeer } from '../test/helpers/peers/splunk-hec-peer.js';

@@ -7,10 +7,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import winston from 'winston';
 import { rapid7TargetSchema } from '../src/targets/rapid7/config.js';
-import { buildRapid7Target } from '../src/targets/rapid7/send.js';
+import { buildRapid7Target } from '../src/targets/rapid7/target.js';
 import { syslogTargetSchema } from '../src/targets/syslog/config.js';
-import { buildSyslogTarget } from '../src/targets/syslog/send.js';
-import type { DeliveryBatch, EncodedRecord, SendContext, Target } from '../src/targets/types.js';
+import { buildSyslogTarget } from '../src/targets/syslog/target.js';
+import type { RecordBatch, EncodedRecord, SendContext, Target } from '../src/targets/types.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { startSyslogNg, type SourceName, type TestSyslogNg } from '../test/helpers/syslog-ng.js';
 import { makeTestPki, type TestPki } from '../test/helpers/test-ca.js';
@@ -76,7 +76,7 @@ function context(): SendContext {
 async function run(c: Case, countReceived: () => number): Promise<Result> {
   const target = c.build();
   const records = Array.from({ length: c.records }, (_, i) => record(i, c.name));
-  const batches: DeliveryBatch[] = [];
+  const batches: RecordBatch[] = [];
   for (let i = 0; i < records.length; i += c.batchSize) {
     batches.push({ deliveryId: `d${i}`, transportId: `t${i}`, records: records.slice(i, i + c.batchSize) });
   }
@@ -93,7 +93,7 @@ async function run(c: Case, countReceived: () => number): Promise<Result> {
   await Promise.all(
     Array.from({ length: c.concurrency }, async () => {
       while (next < batches.length && performance.now() < deadline) {
-        const batch = batches[next] as DeliveryBatch;
+        const batch = batches[next] as RecordBatch;
         next += 1;
         try {
           await target.send(batch, context());

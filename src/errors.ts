@@ -19,7 +19,7 @@ export type ErrorCode =
   | 'target_closed'
   | 'internal_error';
 
-export interface DeliveryErrorOptions {
+export interface SendErrorOptions {
   code: ErrorCode;
   retryable: boolean;
   /** The peer asked us to wait this long (Retry-After); the attempt is not counted. */
@@ -28,14 +28,14 @@ export interface DeliveryErrorOptions {
 }
 
 /** An error raised while sending records to a target. */
-export class DeliveryError extends Error {
+export class SendError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
 
-  constructor(message: string, options: DeliveryErrorOptions) {
+  constructor(message: string, options: SendErrorOptions) {
     super(message, { cause: options.cause });
-    this.name = 'DeliveryError';
+    this.name = 'SendError';
     this.code = options.code;
     this.retryable = options.retryable;
     this.retryAfterMs = options.retryAfterMs;
@@ -43,18 +43,18 @@ export class DeliveryError extends Error {
 }
 
 /** A failure that a later attempt can fix: network errors, timeouts, 408, 429, 5xx (not 501). */
-export function retryable(code: ErrorCode, message: string, cause?: unknown): DeliveryError {
-  return new DeliveryError(message, { code, retryable: true, cause });
+export function retryable(code: ErrorCode, message: string, cause?: unknown): SendError {
+  return new SendError(message, { code, retryable: true, cause });
 }
 
 /** A failure that no retry will fix: the record goes to the target's dead-letter queue. */
-export function permanent(code: ErrorCode, message: string, cause?: unknown): DeliveryError {
-  return new DeliveryError(message, { code, retryable: false, cause });
+export function permanent(code: ErrorCode, message: string, cause?: unknown): SendError {
+  return new SendError(message, { code, retryable: false, cause });
 }
 
 /** The peer is overloaded and said how long to wait (HTTP 429/503 with Retry-After). */
-export function rateLimited(message: string, retryAfterMs: number): DeliveryError {
-  return new DeliveryError(message, { code: 'rate_limited', retryable: true, retryAfterMs });
+export function rateLimited(message: string, retryAfterMs: number): SendError {
+  return new SendError(message, { code: 'rate_limited', retryable: true, retryAfterMs });
 }
 
 /** A configuration problem found at start; the message lists every bad key with a hint. */

@@ -9,7 +9,7 @@ import { parse, UsageError } from './args.js';
 
 export const DLQ_HELP = `Usage: snyk-siem-forwarder dlq <list|show|replay|purge> [options]
 
-Dead letters are delivery jobs that a target rejected permanently or that ran out of retries, kept
+Dead letters are target jobs that a target rejected permanently or that ran out of retries, kept
 with their reason in that target's queue; the "ingest" queue holds deliveries whose payload could
 not be understood. Replaying keeps every record id, so a SIEM can still drop duplicates.
 

@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { encode, facets, normalize } from '../../normalizers/index.js';
 import { loadConfig } from '../config/load.js';
-import { DeliveryError } from '../errors.js';
+import { SendError } from '../errors.js';
 import { buildTarget } from '../targets/registry.js';
 import type { TargetConfig } from '../targets/target-schema.js';
-import type { DeliveryBatch } from '../targets/types.js';
+import type { RecordBatch } from '../targets/types.js';
 import { createLogger } from '../telemetry/logger.js';
 import { parse, UsageError } from './args.js';
 import { SAMPLE_EVENT, SAMPLE_PAYLOAD } from './sample-payload.js';
@@ -24,7 +24,7 @@ Options:
 `;
 
 /** One synthetic finding, encoded for the target's format. */
-export function syntheticBatch(target: TargetConfig, now: Date): DeliveryBatch {
+export function syntheticBatch(target: TargetConfig, now: Date): RecordBatch {
   const transportId = `targets-test-${randomUUID()}`;
   const records = normalize(JSON.parse(SAMPLE_PAYLOAD) as unknown, {
     event: SAMPLE_EVENT,
@@ -93,7 +93,7 @@ export async function runTargets(argv: string[]): Promise<number> {
       failures += 1;
       const ms = Math.round(performance.now() - started);
       const detail =
-        error instanceof DeliveryError
+        error instanceof SendError
           ? `${error.code}: ${error.message} (${error.retryable ? 'retryable' : 'permanent'})`
           : (error as Error).message;
       process.stdout.write(`FAIL  ${label} ${ms} ms: ${detail}\n`);

@@ -108,9 +108,9 @@ export const retrySchema = z.strictObject({
     .int()
     .min(10)
     .default(5 * 60 * 1000),
-  /** Attempts before a delivery job is dead-lettered; 0 means no count limit (maxRetryAgeSeconds still applies). */
+  /** Attempts before a target job is dead-lettered; 0 means no count limit (maxRetryAgeSeconds still applies). */
   attempts: z.number().int().min(0).default(0),
-  /** A delivery job older than this is dead-lettered at its next failure. */
+  /** A target job older than this is dead-lettered at its next failure. */
   maxRetryAgeSeconds: z
     .number()
     .int()

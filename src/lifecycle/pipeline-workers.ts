@@ -1,18 +1,18 @@
-// The worker side of one process: the ingest worker and one delivery worker per target, rebuilt in place on reload.
+// The worker side of one process: the ingest worker and one target worker per target, rebuilt in place on reload.
 import type { ConnectionOptions } from 'bullmq';
 import type { Logger } from 'winston';
 import type { Config } from '../config/schema.js';
 import type { TargetConfig } from '../targets/target-schema.js';
 import type { Target } from '../targets/types.js';
 import { buildTarget } from '../targets/registry.js';
-import { createDeliveryWorker } from '../workers/delivery-worker.js';
+import { createTargetWorker } from '../workers/target-worker.js';
 import { createIngestWorker } from '../workers/ingest-worker.js';
 import type { Counters } from '../telemetry/counters.js';
 import type { ReloadPlan } from './reload-plan.js';
 import { connected, ping, probeWithin, type ProbeResult } from './readiness.js';
 import { settlesWithin } from './close-within.js';
 
-type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
+type DeliveryWorker = ReturnType<typeof createTargetWorker>;
 type IngestWorker = ReturnType<typeof createIngestWorker>;
 
 interface Running {
@@ -55,7 +55,7 @@ export function startPipelineWorkers(options: PipelineWorkersOptions): PipelineW
   const running = new Map<string, Running>();
 
   function startDelivery(targetConfig: TargetConfig, target: Target): void {
-    const delivery = createDeliveryWorker({
+    const delivery = createTargetWorker({
       connection,
       prefix: config.redis.prefix,
       config: targetConfig,
@@ -100,7 +100,7 @@ export function startPipelineWorkers(options: PipelineWorkersOptions): PipelineW
       const rebuild = plan.retryChanged ? [...plan.changed, ...plan.unchanged] : plan.changed;
       const fresh = buildAll([...plan.added, ...rebuild], logger);
       const grace = next.workers.shutdownGraceMs;
-      // Fan-out stops first, so no delivery job is added for a target that is being replaced; the ingest jobs that
+      // Fan-out stops first, so no target job is added for a target that is being replaced; the ingest jobs that
       // arrive meanwhile wait in Redis. Each closing worker finishes its active jobs: nothing is sent twice.
       await ingest.close(grace);
       await Promise.all([...plan.removed, ...rebuild].map((target) => stopDelivery(target.name, grace)));

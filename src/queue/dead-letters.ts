@@ -1,6 +1,6 @@
 // The dead-letter queues: each target queue's failed set (and the ingest queue's), listed, shown, replayed, purged.
 import { Queue, type ConnectionOptions, type Job } from 'bullmq';
-import type { DeliveryJobData, IngestJobData } from './jobs.js';
+import type { TargetJobData, IngestJobData } from './jobs.js';
 import { INGEST_QUEUE, targetQueueName } from './names.js';
 
 export interface DeadLetter {
@@ -15,7 +15,7 @@ export interface DeadLetter {
   records: number;
 }
 
-type AnyJob = Job<DeliveryJobData | IngestJobData>;
+type AnyJob = Job<TargetJobData | IngestJobData>;
 
 const PAGE = 500;
 

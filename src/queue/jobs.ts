@@ -1,5 +1,5 @@
 // The data each job carries through Redis; both shapes are plain JSON.
-import type { DeliveryBatch } from '../targets/types.js';
+import type { RecordBatch } from '../targets/types.js';
 
 /** One accepted webhook delivery, stored exactly as received so that a failed ingest can be replayed. */
 export interface IngestJobData {
@@ -16,7 +16,7 @@ export interface IngestJobData {
 }
 
 /** The records of one delivery for one target; records leave the job as the target confirms them. */
-export interface DeliveryJobData extends DeliveryBatch {
+export interface TargetJobData extends RecordBatch {
   target: string;
   /** Records already confirmed by the peer before a retry; kept for inspection. */
   deliveredCount: number;
@@ -27,4 +27,4 @@ export interface DeliveryJobData extends DeliveryBatch {
 }
 
 export const INGEST_JOB = 'snyk-delivery';
-export const DELIVERY_JOB = 'records';
+export const TARGET_JOB = 'records';

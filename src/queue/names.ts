@@ -1,4 +1,4 @@
-// Queue names: one ingest queue, and one delivery queue per target so each target retries and fails alone.
+// Queue names: one ingest queue, and one target queue per target so each target retries and fails alone.
 
 export const INGEST_QUEUE = 'ingest';
 

@@ -1,6 +1,6 @@
 // The one retry policy: exponential backoff with full jitter, a cap, an age limit, and the mapping of typed errors.
 import { UnrecoverableError, type JobsOptions, type MinimalJob } from 'bullmq';
-import { DeliveryError } from '../errors.js';
+import { SendError } from '../errors.js';
 import type { Config, RetryConfig } from '../config/schema.js';
 
 /** BullMQ needs a number; "no count limit" is a count that the age limit always reaches first. */
@@ -57,7 +57,7 @@ export function backoffStrategy(policy: RetryConfig) {
 export const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
 
 /**
- * Stalled-job recovery, the same for the ingest and delivery workers. A job whose worker died keeps its lock until
+ * Stalled-job recovery, the same for the ingest and target workers. A job whose worker died keeps its lock until
  * `lockDuration` runs out; a stalled-job check, run every `stalledInterval` by any live worker, then puts it back in
  * the queue, and a job put back more than `maxStalledCount` times fails with STALLED_TOO_OFTEN instead.
  */
@@ -85,8 +85,8 @@ export function completedJobRetention(
     : { count: keepCompleted, age: keepCompletedSeconds };
 }
 
-/** Options of every delivery job; without `keepCompletedSeconds`, completed jobs are bounded by count only. */
-export function deliveryJobOptions(
+/** Options of every target job; without `keepCompletedSeconds`, completed jobs are bounded by count only. */
+export function targetJobOptions(
   policy: RetryConfig,
   keepCompleted: number,
   keepCompletedSeconds?: number,
@@ -120,7 +120,7 @@ export interface FailedAttempt {
  * on the last attempt or past the age limit is `exhausted`: the job is dead-lettered, and the caller can say so.
  */
 export function decideFailure(error: unknown, attempt?: FailedAttempt): FailureDecision {
-  if (error instanceof DeliveryError) {
+  if (error instanceof SendError) {
     if (!error.retryable) {
       return { kind: 'dead-letter', error: new UnrecoverableError(`${error.code}: ${error.message}`) };
     }

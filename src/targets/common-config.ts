@@ -59,10 +59,10 @@ export const commonTargetFields = {
         ctx.addIssue({ code: 'custom', message: `"${name}" is reserved (${reason}); choose another name` });
     }),
   filter: filterSchema.default({}),
-  /** Delivery jobs this process sends to the target at once. */
+  /** Target jobs this process sends to the target at once. */
   concurrency: z.number().int().min(1).max(256).default(4),
-  /** Optional cap: at most `max` delivery jobs per `durationMs`, across every worker process. */
+  /** Optional cap: at most `max` target jobs per `durationMs`, across every worker process. */
   rateLimit: z.strictObject({ max: z.number().int().min(1), durationMs: z.number().int().min(1) }).optional(),
-  /** A disabled target gets no new delivery jobs; its queue and dead letters stay. */
+  /** A disabled target gets no new target jobs; its queue and dead letters stay. */
   enabled: z.boolean().default(true),
 };

@@ -2,12 +2,12 @@
 import type { Logger } from 'winston';
 import type { TargetConfig } from './target-schema.js';
 import type { Target } from './types.js';
-import { buildElasticsearchTarget } from './elasticsearch/send.js';
-import { buildFileTarget } from './file/send.js';
-import { buildHttpTarget } from './http/send.js';
-import { buildRapid7Target } from './rapid7/send.js';
-import { buildSplunkHecTarget } from './splunk-hec/send.js';
-import { buildSyslogTarget } from './syslog/send.js';
+import { buildElasticsearchTarget } from './elasticsearch/target.js';
+import { buildFileTarget } from './file/target.js';
+import { buildHttpTarget } from './http/target.js';
+import { buildRapid7Target } from './rapid7/target.js';
+import { buildSplunkHecTarget } from './splunk-hec/target.js';
+import { buildSyslogTarget } from './syslog/target.js';
 
 export interface TargetDeps {
   logger: Logger;

@@ -7,7 +7,7 @@ export type OutputFormat = 'cef' | 'leef' | 'ecs' | 'json';
 /** Severities in Snyk's vocabulary; records without one (generic events) leave it undefined. */
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 
-/** One record, already encoded for its target, as stored in a delivery job. */
+/** One record, already encoded for its target, as stored in a target job. */
 export interface EncodedRecord {
   /** Deterministic record id (normalizers/): the same issue and action in the same delivery keep it. */
   id: string;
@@ -21,8 +21,8 @@ export interface EncodedRecord {
   body: string;
 }
 
-/** What one delivery job carries to one target: the records of one Snyk delivery that passed its filter. */
-export interface DeliveryBatch {
+/** What one target job carries to one target: the records of one Snyk delivery that passed its filter. */
+export interface RecordBatch {
   /** The ingest job id (derived from the SHA-256 of the signed body). */
   deliveryId: string;
   transportId: string;
@@ -51,10 +51,10 @@ export interface Target {
   readonly name: string;
   readonly type: string;
   /**
-   * Delivers every record of the batch, or throws a DeliveryError (src/errors.ts) that says whether a retry
+   * Delivers every record of the batch, or throws a SendError (src/errors.ts) that says whether a retry
    * can help. Resolves only when the peer (or the kernel, for syslog and file) has taken the bytes.
    */
-  send(batch: DeliveryBatch, context: SendContext): Promise<void>;
+  send(batch: RecordBatch, context: SendContext): Promise<void>;
   /** Closes pooled connections; pending sends fail with a retryable error. */
   close(): Promise<void>;
 }

@@ -12,7 +12,7 @@ export type CounterName =
   /** A gauge, not a counter: bytes of unverified bodies reserved right now (it goes down as reservations end). */
   | 'unverified_body_bytes'
   | 'records_delivered'
-  | 'deliveries_failed';
+  | 'target_jobs_dead_lettered';
 
 export class Counters {
   private readonly values = new Map<string, number>();

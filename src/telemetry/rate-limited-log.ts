@@ -148,7 +148,7 @@ export interface RetryLogOptions {
   /** Writes the summary lines. */
   logger: Logger;
   perMinute: number;
-  /** Names the jobs in the summary line: "delivery jobs", "ingest jobs". */
+  /** Names the jobs in the summary line: "target jobs", "ingest jobs". */
   jobs: string;
   /** Fields of every summary line, such as the target. */
   fields?: Record<string, unknown>;

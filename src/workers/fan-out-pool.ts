@@ -1,16 +1,16 @@
-// A pool of worker threads that fan a delivery out and store its delivery jobs, so that parsing, normalising,
+// A pool of worker threads that fan a delivery out and store its target jobs, so that parsing, normalising,
 // encoding and serialising a large delivery never block the event loop that answers HTTP and renews job locks.
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { ConnectionOptions, JobsOptions } from 'bullmq';
 import type { IngestJobData } from '../queue/jobs.js';
 import type { FanOutTarget } from './fan-out.js';
 
-/** Where a thread stores delivery jobs: plain data, copied into each thread when it starts. */
+/** Where a thread stores target jobs: plain data, copied into each thread when it starts. */
 export interface FanOutStore {
   /** Redis options as workerConnectionOptions builds them (no client instance: it cannot cross threads). */
   connection: ConnectionOptions;
   prefix: string;
-  /** Options of every delivery job (retry-policy.ts deliveryJobOptions); the job id is added per job. */
+  /** Options of every target job (retry-policy.ts targetJobOptions); the job id is added per job. */
   jobOptions: JobsOptions;
 }
 
@@ -39,7 +39,7 @@ export interface FanOutPoolOptions {
 }
 
 export interface FanOutPool {
-  /** Fans one delivery out and stores its delivery jobs; rejects on anything a retry can fix (Redis, a thread lost). */
+  /** Fans one delivery out and stores its target jobs; rejects on anything a retry can fix (Redis, a thread lost). */
   run(data: IngestJobData, deliveryId: string, targets: readonly FanOutTarget[]): Promise<FanOutOutcome>;
   /** Stops every thread within `ms`; tasks still running or waiting fail, and their ingest jobs are retried. */
   close(ms: number): Promise<void>;

@@ -1,8 +1,8 @@
-// Worker-thread entry of the fan-out pool: fans one delivery out at a time and stores its delivery jobs in Redis.
+// Worker-thread entry of the fan-out pool: fans one delivery out at a time and stores its target jobs in Redis.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Queue } from 'bullmq';
 import { PayloadError } from '../../normalizers/index.js';
-import { DELIVERY_JOB, type DeliveryJobData } from '../queue/jobs.js';
+import { TARGET_JOB, type TargetJobData } from '../queue/jobs.js';
 import { targetQueueName } from '../queue/names.js';
 import { closeWithin } from '../lifecycle/close-within.js';
 import { fanOut } from './fan-out.js';
@@ -11,12 +11,12 @@ import { CLOSE_MESSAGE, type FanOutReply, type FanOutStore, type FanOutTask } fr
 const port = parentPort;
 if (port === null) throw new Error('fan-out-thread runs only as a worker thread');
 const store = workerData as FanOutStore;
-const queues = new Map<string, Queue<DeliveryJobData>>();
+const queues = new Map<string, Queue<TargetJobData>>();
 
-function queueFor(target: string): Queue<DeliveryJobData> {
+function queueFor(target: string): Queue<TargetJobData> {
   let queue = queues.get(target);
   if (queue === undefined) {
-    queue = new Queue<DeliveryJobData>(targetQueueName(target), {
+    queue = new Queue<TargetJobData>(targetQueueName(target), {
       connection: store.connection,
       prefix: store.prefix,
     });
@@ -28,7 +28,7 @@ function queueFor(target: string): Queue<DeliveryJobData> {
 }
 
 async function handle(task: FanOutTask): Promise<FanOutReply> {
-  let jobs: DeliveryJobData[];
+  let jobs: TargetJobData[];
   try {
     jobs = fanOut(task.data, task.deliveryId, task.targets);
   } catch (error) {
@@ -38,8 +38,8 @@ async function handle(task: FanOutTask): Promise<FanOutReply> {
   }
   const counts: Record<string, number> = {};
   for (const job of jobs) {
-    // Deterministic job ids make a retried ingest job add nothing twice while the delivery job is kept.
-    await queueFor(job.target).add(DELIVERY_JOB, job, {
+    // Deterministic job ids make a retried ingest job add nothing twice while the target job is kept.
+    await queueFor(job.target).add(TARGET_JOB, job, {
       ...store.jobOptions,
       jobId: `${task.deliveryId}-${job.target}`,
     });
@@ -52,7 +52,7 @@ let current: Promise<unknown> = Promise.resolve();
 
 port.on('message', (message: FanOutTask | typeof CLOSE_MESSAGE) => {
   if (message === CLOSE_MESSAGE) {
-    // After the task in hand: its delivery jobs are stored or it has failed, then the connection closes.
+    // After the task in hand: its target jobs are stored or it has failed, then the connection closes.
     void current
       .then(() => Promise.all([...queues.values()].map((queue) => closeWithin(queue, 1000))))
       .finally(() => port.close());

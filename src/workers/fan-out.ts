@@ -1,8 +1,8 @@
-// Pure fan-out of one stored delivery: parse, normalise, filter and encode into one delivery job per target.
+// Pure fan-out of one stored delivery: parse, normalise, filter and encode into one target job per target.
 import { encode, facets, normalize, PayloadError } from '../../normalizers/index.js';
 import type { TargetConfig } from '../targets/target-schema.js';
 import type { EncodedRecord } from '../targets/types.js';
-import type { DeliveryJobData, IngestJobData } from '../queue/jobs.js';
+import type { TargetJobData, IngestJobData } from '../queue/jobs.js';
 import { passesFilter } from './filter.js';
 
 /** What fan-out needs of a target: no secret or connection setting ever leaves the main thread. */
@@ -12,12 +12,12 @@ export function fanOutTargets(targets: readonly TargetConfig[]): FanOutTarget[] 
   return targets.map(({ name, enabled, format, filter }) => ({ name, enabled, format, filter }));
 }
 
-/** The delivery jobs one ingest job produces, one per enabled target with at least one record. Throws PayloadError. */
+/** The target jobs one ingest job produces, one per enabled target with at least one record. Throws PayloadError. */
 export function fanOut(
   data: IngestJobData,
   deliveryId: string,
   targets: readonly FanOutTarget[],
-): DeliveryJobData[] {
+): TargetJobData[] {
   let payload: unknown;
   try {
     payload = JSON.parse(data.body);
@@ -46,7 +46,7 @@ export function fanOut(
     }
     return body;
   };
-  const jobs: DeliveryJobData[] = [];
+  const jobs: TargetJobData[] = [];
   for (const target of targets) {
     if (!target.enabled) continue;
     const encoded: EncodedRecord[] = [];

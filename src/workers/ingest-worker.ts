@@ -1,4 +1,4 @@
-// The ingest worker: normalises one stored delivery and adds one delivery job per enabled target to its own queue.
+// The ingest worker: normalises one stored delivery and adds one target job per enabled target to its own queue.
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'winston';
 import type { Config, RetryConfig } from '../config/schema.js';
@@ -7,7 +7,7 @@ import type { IngestJobData } from '../queue/jobs.js';
 import { INGEST_QUEUE } from '../queue/names.js';
 import {
   completedJobRetention,
-  deliveryJobOptions,
+  targetJobOptions,
   STALLED_TOO_OFTEN,
   stalledJobOptions,
 } from '../queue/retry-policy.js';
@@ -37,11 +37,11 @@ export interface IngestWorkerOptions {
   logger: Logger;
 }
 
-/** An ingest job whose delivery jobs are all stored: its raw body was dropped, and these are its record counts. */
+/** An ingest job whose target jobs are all stored: its raw body was dropped, and these are its record counts. */
 type FannedOutIngestJobData = IngestJobData & { fannedOut?: Record<string, number> };
 
 /**
- * Once every delivery job is stored the raw body is no longer needed, so the completed ingest job keeps only ids,
+ * Once every target job is stored the raw body is no longer needed, so the completed ingest job keeps only ids,
  * timestamps and counts (docs/architecture.md, "Redis memory"). The counts mark the fan-out as done: a run after
  * this point (its worker died before the job completed) adds nothing and reads no body. Failing to drop the body
  * must not fail a fan-out that succeeded; the body then stays until the completed job is removed.
@@ -61,13 +61,13 @@ async function dropBody(job: Job<IngestJobData>, counts: Record<string, number>,
 }
 
 export function createIngestWorker(options: IngestWorkerOptions) {
-  const jobOptions = deliveryJobOptions(
+  const jobOptions = targetJobOptions(
     options.retry,
     options.keepCompleted,
     options.workers.keepCompletedSeconds,
   );
   const targets = fanOutTargets(options.targets);
-  // Parsing, normalising, encoding and storing the delivery jobs run in threads, one job per thread: the event loop
+  // Parsing, normalising, encoding and storing the target jobs run in threads, one job per thread: the event loop
   // that serves the receiver and renews this worker's job locks only waits for the counts (fan-out-pool.ts).
   const pool = createFanOutPool({
     size: options.concurrency,
@@ -75,7 +75,7 @@ export function createIngestWorker(options: IngestWorkerOptions) {
     resourceLimits: { maxOldGenerationSizeMb: FAN_OUT_HEAP_MB },
   });
 
-  async function process(job: Job<IngestJobData>): Promise<{ records: Record<string, number> }> {
+  async function fanOutIngestJob(job: Job<IngestJobData>): Promise<{ records: Record<string, number> }> {
     const deliveryId = job.id ?? 'unknown';
     const log = options.logger.child({ transportId: job.data.transportId, deliveryId });
     const fannedOut = (job.data as FannedOutIngestJobData).fannedOut;
@@ -100,7 +100,7 @@ export function createIngestWorker(options: IngestWorkerOptions) {
     return { records: counts };
   }
 
-  const worker = new Worker<IngestJobData>(INGEST_QUEUE, process, {
+  const worker = new Worker<IngestJobData>(INGEST_QUEUE, fanOutIngestJob, {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,

@@ -8,7 +8,7 @@ import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runDlq, type DlqIo } from '../../src/cli/dlq.js';
 import { UsageError } from '../../src/cli/args.js';
-import type { DeliveryJobData } from '../../src/queue/jobs.js';
+import type { TargetJobData } from '../../src/queue/jobs.js';
 import { INGEST_QUEUE, targetQueueName } from '../../src/queue/names.js';
 import { runCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/forwarder.js';
@@ -60,7 +60,7 @@ async function deadLetters(queueName: string, ids: readonly string[]): Promise<v
   );
   try {
     for (const id of ids) {
-      const data: DeliveryJobData = {
+      const data: TargetJobData = {
         deliveryId: id,
         transportId: `transport-${id}`,
         target: queueName,

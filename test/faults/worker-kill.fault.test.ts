@@ -12,7 +12,7 @@ import { buildSnapshots } from './harness/snapshots.js';
 
 const rig = useFaultRig('ssf-fault-worker-');
 
-/** Project ids of the requests the collector is holding: the delivery jobs active in the worker right now. */
+/** Project ids of the requests the collector is holding: the target jobs active in the worker right now. */
 function heldProjects(collector: Awaited<ReturnType<typeof startFaultCollector>>): Set<string> {
   return new Set(
     collector.held().flatMap(({ lines }) => lines.map((line) => String(line.record?.project_id))),
@@ -94,11 +94,11 @@ describe('worker process killed', () => {
         await rig.signal(current, 'SIGTERM');
       },
       notes: () => [
-        `3 worker kills; ${jobs.stalledTwice} delivery jobs taken back from a dead worker twice; ${jobs.failed} dead letters`,
+        `3 worker kills; ${jobs.stalledTwice} target jobs taken back from a dead worker twice; ${jobs.failed} dead letters`,
       ],
       problems: () => [
         ...(jobs.stalledTwice === 0 ? ['no job stalled twice: the fault did not happen as planned'] : []),
-        ...(jobs.failed > 0 ? [`${jobs.failed} delivery jobs dead-lettered`] : []),
+        ...(jobs.failed > 0 ? [`${jobs.failed} target jobs dead-lettered`] : []),
       ],
     });
     expect(result.problems).toEqual([]);

@@ -4,14 +4,14 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { retrySchema, workersSchema } from '../../src/config/schema.js';
-import type { DeliveryJobData, IngestJobData } from '../../src/queue/jobs.js';
+import type { TargetJobData, IngestJobData } from '../../src/queue/jobs.js';
 import { INGEST_QUEUE, targetQueueName } from '../../src/queue/names.js';
 import { workerConnectionOptions } from '../../src/redis/connection.js';
 import { fileTargetSchema } from '../../src/targets/file/config.js';
-import { buildFileTarget } from '../../src/targets/file/send.js';
+import { buildFileTarget } from '../../src/targets/file/target.js';
 import { Counters } from '../../src/telemetry/counters.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { createDeliveryWorker } from '../../src/workers/delivery-worker.js';
+import { createTargetWorker } from '../../src/workers/target-worker.js';
 import { createIngestWorker } from '../../src/workers/ingest-worker.js';
 import { startForwarder, waitFor, type TestForwarder } from '../helpers/forwarder.js';
 import { useTestRedis } from '../helpers/redis-server.js';
@@ -63,7 +63,7 @@ function snapshotWithIssues(count: number): Buffer {
 describe('completed jobs', () => {
   it('a delivered job keeps no record bodies, and its ingest job no raw body', async () => {
     const started = await forwarder();
-    const deliveryQueue = queueOf<DeliveryJobData>(started, targetQueueName('out'));
+    const deliveryQueue = queueOf<TargetJobData>(started, targetQueueName('out'));
     const ingestQueue = queueOf<IngestJobData>(started, INGEST_QUEUE);
     const deliveryId = await post(started);
     await waitFor(() => started.records().length === RECORDS_PER_DELIVERY, 15_000, 'the records');
@@ -110,7 +110,7 @@ describe('completed jobs', () => {
   it('completed jobs older than workers.keepCompletedSeconds are removed when later jobs complete', async () => {
     const started = await forwarder({ workers: { keepCompletedSeconds: 1 } });
     const ingestQueue = queueOf<IngestJobData>(started, INGEST_QUEUE);
-    const deliveryQueue = queueOf<DeliveryJobData>(started, targetQueueName('out'));
+    const deliveryQueue = queueOf<TargetJobData>(started, targetQueueName('out'));
     const old = await post(started);
     await waitFor(async () => (await deliveryQueue.getJob(`${old}-out`))?.finishedOn, 15_000, 'delivery');
     // BullMQ removes aged jobs only when another job of the queue completes (its KeepJobs type says so).
@@ -141,14 +141,14 @@ describe('completed jobs', () => {
     const workers = workersSchema.parse({});
     const retry = retrySchema.parse({});
     const ingestQueue = queueOf<IngestJobData>(receiver, INGEST_QUEUE);
-    const deliveryQueue = queueOf<DeliveryJobData>(receiver, targetQueueName('out'));
+    const deliveryQueue = queueOf<TargetJobData>(receiver, targetQueueName('out'));
     const rows: Array<{ issues: number; [k: string]: number }> = [];
 
     for (const issues of [5, 500]) {
       const body = issues === 5 ? snapshot : snapshotWithIssues(issues);
       const id = await post(receiver, body);
       const pendingIngest = await bytes(INGEST_QUEUE, id);
-      // Fan out with no delivery worker running, so the delivery job waits and can be measured.
+      // Fan out with no target worker running, so the target job waits and can be measured.
       const ingest = createIngestWorker({
         connection,
         prefix: receiver.prefix,
@@ -162,7 +162,7 @@ describe('completed jobs', () => {
       await waitFor(async () => (await ingestQueue.getJob(id))?.finishedOn, 20_000, 'the fan-out');
       await ingest.close(1000);
       const pendingDelivery = await bytes(targetQueueName('out'), `${id}-out`);
-      const delivery = createDeliveryWorker({
+      const delivery = createTargetWorker({
         connection,
         prefix: receiver.prefix,
         config,

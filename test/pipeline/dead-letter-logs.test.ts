@@ -78,7 +78,7 @@ describe('dead-letter logs', () => {
       ['error', 'Delivery failed after 2 attempts; kept in the dead-letter queue.'],
     ]);
     expect(logs[1]).toMatchObject({ attempts: 2, reason: expect.stringMatching(/503/) as unknown });
-    expect(forwarder.daemon.counters.get('deliveries_failed', { target: 'siem' })).toBe(1);
+    expect(forwarder.daemon.counters.get('target_jobs_dead_lettered', { target: 'siem' })).toBe(1);
   });
 
   it('a delivery still failing past retry.maxRetryAgeSeconds is logged as dead-lettered, not "will retry"', async () => {
@@ -99,6 +99,6 @@ describe('dead-letter logs', () => {
     expect(last.attempts).toBe(letters[0]?.attemptsMade);
     const deadLettered = deliveryLogs(forwarder).filter((line) => line.message.includes('dead-letter'));
     expect(deadLettered).toHaveLength(1);
-    expect(forwarder.daemon.counters.get('deliveries_failed', { target: 'siem' })).toBe(1);
+    expect(forwarder.daemon.counters.get('target_jobs_dead_lettered', { target: 'siem' })).toBe(1);
   });
 });

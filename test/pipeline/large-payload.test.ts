@@ -91,7 +91,7 @@ describe('the largest allowed snapshot', () => {
         answeredAt = Date.now();
         expect(answer.status).toBe(202);
         const deliveryId = String(answer.body.deliveryId);
-        // Until the ingest job (parse, normalise, encode, store the delivery jobs) is done; bounded in time. Only its
+        // Until the ingest job (parse, normalise, encode, store the target jobs) is done; bounded in time. Only its
         // state is polled: reading the job itself would parse its 32 MiB body in this process at every poll.
         const until = Date.now() + 180_000;
         let state = await queue.getJobState(deliveryId);

@@ -92,7 +92,7 @@ describe('retry policy through the queues', () => {
 });
 
 describe('per-target rate limit', () => {
-  it('spaces delivery jobs to at most rateLimit.max per rateLimit.durationMs', async () => {
+  it('spaces target jobs to at most rateLimit.max per rateLimit.durationMs', async () => {
     const peer = await collector();
     const forwarder = await setup([httpTarget('siem', peer.url, { rateLimit: { max: 1, durationMs: 600 } })]);
     for (let i = 0; i < 3; i += 1) {

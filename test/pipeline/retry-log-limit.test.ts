@@ -52,7 +52,7 @@ describe('retried failures in the log', () => {
     const log = createRetryLog({
       logger,
       perMinute: 2,
-      jobs: 'delivery jobs',
+      jobs: 'target jobs',
       fields: { target: 'siem' },
       now: () => now,
       schedule: () => () => undefined,
@@ -105,7 +105,7 @@ describe('retried failures in the log', () => {
 
     const lines = parse(forwarder.logs()).filter((line) => line.target === 'siem');
     const retries = lines.filter((line) => line.message === 'Delivery failed; will retry.');
-    const summaries = lines.filter((line) => line.message.startsWith('Retries of delivery jobs not logged'));
+    const summaries = lines.filter((line) => line.message.startsWith('Retries of target jobs not logged'));
     const deadLettered = lines.filter((line) => line.level === 'error');
     const retried = sum(letters.map((letter) => letter.attemptsMade - 1));
     expect(retried).toBe(58);

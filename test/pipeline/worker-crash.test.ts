@@ -91,7 +91,7 @@ async function kill(worker: CliProcess): Promise<void> {
   await worker.exited;
 }
 
-/** Waits until the collector holds `count` requests: the delivery job is active in `worker`. */
+/** Waits until the collector holds `count` requests: the target job is active in `worker`. */
 async function activeAgain(
   collector: ScriptedCollector,
   worker: CliProcess,

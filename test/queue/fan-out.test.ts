@@ -1,4 +1,4 @@
-// The ingest step: one delivery job per enabled target, holding that target's records in its format and filter.
+// The ingest step: one target job per enabled target, holding that target's records in its format and filter.
 import { describe, expect, it } from 'vitest';
 import { targetSchema } from '../../src/targets/target-schema.js';
 import { fanOut } from '../../src/workers/ingest-worker.js';

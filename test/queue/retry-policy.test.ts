@@ -7,7 +7,7 @@ import { retrySchema } from '../../src/config/schema.js';
 import {
   backoffStrategy,
   decideFailure,
-  deliveryJobOptions,
+  targetJobOptions,
   fullJitterDelay,
   retryAgeExceeded,
 } from '../../src/queue/retry-policy.js';
@@ -86,12 +86,12 @@ describe('decideFailure', () => {
   });
 });
 
-describe('deliveryJobOptions', () => {
+describe('targetJobOptions', () => {
   it('keeps failed jobs (the dead-letter queue) and uses the full-jitter backoff', () => {
-    const options = deliveryJobOptions(policy, 100);
+    const options = targetJobOptions(policy, 100);
     expect(options.removeOnFail).toBe(false);
     expect(options.backoff).toEqual({ type: 'full-jitter' });
     expect(options.attempts).toBeGreaterThan(100_000);
-    expect(deliveryJobOptions({ ...policy, attempts: 5 }, 100).attempts).toBe(5);
+    expect(targetJobOptions({ ...policy, attempts: 5 }, 100).attempts).toBe(5);
   });
 });

@@ -1,4 +1,4 @@
-// The workers.* lock and stalled-job settings reach both the ingest worker and every delivery worker, with defaults.
+// The workers.* lock and stalled-job settings reach both the ingest worker and every target worker, with defaults.
 import winston from 'winston';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retrySchema, workersSchema } from '../../src/config/schema.js';
@@ -6,7 +6,7 @@ import { workerConnectionOptions } from '../../src/redis/connection.js';
 import { targetSchema } from '../../src/targets/target-schema.js';
 import type { Target } from '../../src/targets/types.js';
 import { Counters } from '../../src/telemetry/counters.js';
-import { createDeliveryWorker } from '../../src/workers/delivery-worker.js';
+import { createTargetWorker } from '../../src/workers/target-worker.js';
 import { createIngestWorker } from '../../src/workers/ingest-worker.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 
@@ -39,7 +39,7 @@ function start(workers: ReturnType<typeof workersSchema.parse>) {
       keepCompleted: 10,
       workers,
     }),
-    delivery: createDeliveryWorker({
+    delivery: createTargetWorker({
       ...common,
       config: targetConfig,
       target: idle,
@@ -51,7 +51,7 @@ function start(workers: ReturnType<typeof workersSchema.parse>) {
 }
 
 describe('worker lock and stalled-job settings', () => {
-  it('are passed to the ingest worker and the delivery workers', async () => {
+  it('are passed to the ingest worker and the target workers', async () => {
     const workers = workersSchema.parse({
       lockDurationMs: 4000,
       stalledIntervalMs: 2000,

@@ -1,5 +1,5 @@
 // Classifies Elasticsearch _bulk answers per item: delivered, already there (409 on create), retry (429, 5xx), rejected.
-import { retryable, type DeliveryError } from '../../errors.js';
+import { retryable, type SendError } from '../../errors.js';
 import type { FlushOutcome } from '../shared/batcher.js';
 
 export type BulkItemOutcome =
@@ -40,7 +40,7 @@ export function classifyBulkResponse(body: string, ids: readonly string[], what:
   const doc = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
   if (doc?.['errors'] === false) return {};
   const items = Array.isArray(doc?.['items']) ? (doc['items'] as unknown[]) : [];
-  const failed = new Map<string, DeliveryError>();
+  const failed = new Map<string, SendError>();
   const rejected = new Map<string, string>();
   ids.forEach((id, index) => {
     const wrapper = items[index];

@@ -14,7 +14,7 @@ export type LockOutcome = Exclude<FlockOutcome, 'busy'>;
  * successor apart.
  *
  * Answers 'unsupported' where flock(1) is missing (macOS has no util-linux): appends are then serialised in this
- * process only. Throws a retryable DeliveryError when another process held the lock for the whole wait.
+ * process only. Throws a retryable SendError when another process held the lock for the whole wait.
  */
 export async function lockForAppend(handle: FileHandle, path: string): Promise<LockOutcome> {
   let outcome: FlockOutcome;

@@ -1,5 +1,5 @@
 // Classifies a generic collector's answer: the shared HTTP rules with the target's retryOn list.
-import type { DeliveryError } from '../../errors.js';
+import type { SendError } from '../../errors.js';
 import type { HttpResponse } from '../shared/http-request.js';
 import { classifyHttpStatus } from '../shared/classify-http.js';
 import { responseExcerpt } from '../shared/http-body.js';
@@ -9,7 +9,7 @@ export function classifyCollectorResponse(
   retryOn: (status: number) => boolean,
   what: string,
   secrets: readonly string[] = [],
-): DeliveryError | undefined {
+): SendError | undefined {
   return classifyHttpStatus(response.status, response.headers, {
     retryOn,
     what,

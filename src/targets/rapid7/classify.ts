@@ -1,5 +1,5 @@
 // Classifies Rapid7 webhook outcomes with the shared HTTP rules and scrubs the log token from every message.
-import { DeliveryError } from '../../errors.js';
+import { SendError } from '../../errors.js';
 import { classifyHttpStatus, classifyRequestError } from '../shared/classify-http.js';
 import { responseExcerpt } from '../shared/http-body.js';
 import type { HttpResponse } from '../shared/http-request.js';
@@ -13,7 +13,7 @@ export function classifyWebhookResponse(
   response: HttpResponse,
   what: string,
   token: string,
-): DeliveryError | undefined {
+): SendError | undefined {
   const detail = responseExcerpt(response.body);
   const error = classifyHttpStatus(response.status, response.headers, {
     what,
@@ -22,8 +22,8 @@ export function classifyWebhookResponse(
   return error === undefined ? undefined : scrub(error, token);
 }
 
-/** Network, TLS, timeout and abort failures → retryable DeliveryError without the token. */
-export function classifyWebhookFailure(error: unknown, what: string, token: string): DeliveryError {
+/** Network, TLS, timeout and abort failures → retryable SendError without the token. */
+export function classifyWebhookFailure(error: unknown, what: string, token: string): SendError {
   return scrub(classifyRequestError(error, what), token);
 }
 
@@ -31,11 +31,11 @@ export function classifyWebhookFailure(error: unknown, what: string, token: stri
  * Returns the error with the token removed from its message. The cause is dropped when its message names the token
  * (Node network errors carry host and port, not the path, so this is a safety net).
  */
-export function scrub(error: DeliveryError, token: string | undefined): DeliveryError {
+export function scrub(error: SendError, token: string | undefined): SendError {
   if (!token) return error;
   const causeText = error.cause instanceof Error ? error.cause.message : String(error.cause ?? '');
   if (!error.message.includes(token) && !causeText.includes(token)) return error;
-  return new DeliveryError(redact(error.message, token), {
+  return new SendError(redact(error.message, token), {
     code: error.code,
     retryable: error.retryable,
     retryAfterMs: error.retryAfterMs,

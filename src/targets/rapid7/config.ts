@@ -1,7 +1,7 @@
 // Configuration of the Rapid7 InsightIDR target: webhook (HTTPS POST), token TCP over TLS, or a collector's syslog listener.
 import { z } from 'zod';
 import { commonTargetFields, FORMATS, tlsSchema } from '../common-config.js';
-import { FACILITIES, type FacilityName } from '../syslog/encode.js';
+import { FACILITIES, type FacilityName } from '../syslog/frame.js';
 import { streamFields } from '../syslog/config.js';
 import { parseHostPort, RAPID7_REGIONS, TOKEN_PATTERN } from './endpoint.js';
 

@@ -1,11 +1,11 @@
 // The Rapid7 webhook transport: one HTTPS POST per record on a keep-alive agent, a few in flight per job.
 import type { Agent } from 'node:http';
-import { retryable, type DeliveryError } from '../../errors.js';
+import { retryable, type SendError } from '../../errors.js';
 import type { TlsConfig } from '../common-config.js';
 import { createHttpAgent, httpRequest } from '../shared/http-request.js';
-import type { DeliveryBatch, EncodedRecord, SendContext } from '../types.js';
+import type { RecordBatch, EncodedRecord, SendContext } from '../types.js';
 import { classifyWebhookFailure, classifyWebhookResponse } from './classify.js';
-import { webhookRequest } from './encode.js';
+import { webhookRequest } from './frame.js';
 
 /**
  * Requests of one job in flight at once. Rapid7 documents one entry per POST and no batch form for this endpoint
@@ -36,12 +36,12 @@ export class WebhookSender {
    * Posts every record. Delivered ids are checkpointed so the job's retry resends only the rest. After the first
    * failure no new request starts; the job fails with the most retryable error seen (a Retry-After wait wins).
    */
-  async send(batch: DeliveryBatch, context: SendContext): Promise<void> {
+  async send(batch: RecordBatch, context: SendContext): Promise<void> {
     const { what } = this.options;
     if (this.closed) throw retryable('target_closed', `${what}: target is closing`);
     const signal = AbortSignal.any([context.signal, this.closing.signal]);
     const delivered: string[] = [];
-    const failures: DeliveryError[] = [];
+    const failures: SendError[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
       while (failures.length === 0 && next < batch.records.length) {
@@ -73,7 +73,7 @@ export class WebhookSender {
     this.agent.destroy();
   }
 
-  private async post(record: EncodedRecord, signal: AbortSignal): Promise<DeliveryError | undefined> {
+  private async post(record: EncodedRecord, signal: AbortSignal): Promise<SendError | undefined> {
     const { url, token, timeoutMs, what } = this.options;
     const { body, contentType } = webhookRequest(record);
     try {
@@ -95,9 +95,9 @@ export class WebhookSender {
 }
 
 /** Rate-limited beats retryable beats permanent: a permanent verdict needs every failure to be permanent. */
-function pickFailure(failures: readonly DeliveryError[]): DeliveryError {
+function pickFailure(failures: readonly SendError[]): SendError {
   const limited = failures.filter((f) => f.retryAfterMs !== undefined);
   if (limited.length > 0)
     return limited.reduce((a, b) => ((a.retryAfterMs ?? 0) >= (b.retryAfterMs ?? 0) ? a : b));
-  return failures.find((f) => f.retryable) ?? (failures[0] as DeliveryError);
+  return failures.find((f) => f.retryable) ?? (failures[0] as SendError);
 }

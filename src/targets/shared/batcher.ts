@@ -1,21 +1,21 @@
-// Splits delivery jobs into requests (maxEvents / maxBytes), optionally merges concurrent jobs (maxWaitMs), checkpoints.
+// Splits target jobs into requests (maxEvents / maxBytes), optionally merges concurrent jobs (maxWaitMs), checkpoints.
 //
 // Exports:
 //   createBatcher(options) → Batcher      one per target instance
 //   Batcher.send(items, context)          resolves when every item of this job is delivered; checkpoints delivered ids
-//                                         after each request; throws the job's own DeliveryError otherwise
+//                                         after each request; throws the job's own SendError otherwise
 //   Batcher.close()                       fails queued items with a retryable 'target_closed', aborts requests in flight
 //   BatchItem, FlushOutcome, FlushFn      the item (id + encoded piece) and the request function a target provides
 //
 // Outcome of one job, from its items' results:
-//   a request failed as a whole     → that DeliveryError (its remaining items are not sent: back off)
+//   a request failed as a whole     → that SendError (its remaining items are not sent: back off)
 //   some items failed retryably     → retryable 'partial_failure' (rateLimited when an item error carried a wait)
 //   only permanent item rejections  → permanent 'record_rejected' naming ids and reasons
 //   otherwise                       → resolves
 // Delivered items are checkpointed (SendContext.checkpoint) and refused ones marked (SendContext.reject) as soon as
 // their request settles, so the job's retry carries only what can still succeed, never resends what the peer
 // confirmed, and still ends in the dead-letter queue with the refused records.
-import { DeliveryError, permanent, rateLimited, retryable } from '../../errors.js';
+import { SendError, permanent, rateLimited, retryable } from '../../errors.js';
 import type { SendContext } from '../types.js';
 import { classifyRequestError } from './classify-http.js';
 
@@ -31,10 +31,10 @@ export interface FlushOutcome {
   /** Items the peer refused for good (e.g. an Elasticsearch mapping error): id → reason. */
   rejected?: ReadonlyMap<string, string>;
   /** Items the peer could not take now (e.g. Elasticsearch item 429): id → error. */
-  failed?: ReadonlyMap<string, DeliveryError>;
+  failed?: ReadonlyMap<string, SendError>;
 }
 
-/** Sends one request with these items. Throws a DeliveryError when the request failed as a whole. */
+/** Sends one request with these items. Throws a SendError when the request failed as a whole. */
 export type FlushFn = (items: readonly BatchItem[], signal: AbortSignal) => Promise<FlushOutcome | undefined>;
 
 export interface BatcherOptions {
@@ -75,8 +75,8 @@ export function chunkItems(items: readonly BatchItem[], maxEvents: number, maxBy
 /** What one job has learnt so far. */
 class JobState {
   readonly rejected = new Map<string, string>();
-  readonly failed = new Map<string, DeliveryError>();
-  requestError: DeliveryError | undefined;
+  readonly failed = new Map<string, SendError>();
+  requestError: SendError | undefined;
   private checkpoints: Promise<void> = Promise.resolve();
 
   constructor(private readonly context: SendContext) {}
@@ -149,7 +149,7 @@ function describeRejected(rejected: ReadonlyMap<string, string>): string {
   return rejected.size === 0 ? '' : `; ${rejected.size} rejected for good: ${listReasons(rejected)}`;
 }
 
-function closedError(what: string): DeliveryError {
+function closedError(what: string): SendError {
   return retryable('target_closed', `${what}: target is closing`);
 }
 
@@ -169,7 +169,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
   async function runFlush(
     items: readonly BatchItem[],
     signal: AbortSignal,
-  ): Promise<FlushOutcome | DeliveryError> {
+  ): Promise<FlushOutcome | SendError> {
     try {
       return (await flush(items, signal)) ?? {};
     } catch (error) {
@@ -191,7 +191,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
       const work = runFlush(chunk, signal);
       void track(work.then(() => undefined));
       const result = await work;
-      if (result instanceof DeliveryError) job.requestError = result;
+      if (result instanceof SendError) job.requestError = result;
       else job.record(chunk, result);
       if (job.mustStop) break;
     }
@@ -259,7 +259,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
           else byOwner.set(entry.owner, [entry.item]);
         }
         for (const [owner, ownItems] of byOwner) {
-          if (result instanceof DeliveryError) owner.job.requestError ??= result;
+          if (result instanceof SendError) owner.job.requestError ??= result;
           else owner.job.record(ownItems, result);
           if (owner.job.mustStop) withdraw(owner);
           settleEntries(owner, ownItems.length);

@@ -1,14 +1,14 @@
-// Pure HTTP outcome classification shared by every HTTP-based target: status, Retry-After and socket errors → DeliveryError.
+// Pure HTTP outcome classification shared by every HTTP-based target: status, Retry-After and socket errors → SendError.
 //
 // Exports:
 //   DEFAULT_RETRY_ON            the default retryable statuses as a predicate source: 408, 429, 5xx except 501
 //   MAX_RETRY_AFTER_MS          upper clamp for a peer's Retry-After (1 h)
 //   RetryOnRule / compileRetryOn(rules?)  a config list such as [408, 429, '5xx'] → (status) => boolean
 //   parseRetryAfter(value, nowMs)         RFC 9110 §10.2.3 delta-seconds or HTTP-date → milliseconds (clamped) or undefined
-//   classifyHttpStatus(status, headers, options)  → undefined (2xx) or a DeliveryError
-//   classifyRequestError(error, what)     network / TLS / timeout / abort error → retryable DeliveryError
+//   classifyHttpStatus(status, headers, options)  → undefined (2xx) or a SendError
+//   classifyRequestError(error, what)     network / TLS / timeout / abort error → retryable SendError
 //   RequestTimeoutError, RequestAbortedError   the errors http-request.ts raises for its own timeout and for an abort
-import { DeliveryError, permanent, rateLimited, retryable } from '../../errors.js';
+import { SendError, permanent, rateLimited, retryable } from '../../errors.js';
 
 /** One entry of a `retryOn` list: an exact status, or a whole class such as '5xx'. */
 export type RetryOnRule = number | '4xx' | '5xx';
@@ -104,7 +104,7 @@ export function classifyHttpStatus(
   status: number,
   headers: HeaderBag,
   options: ClassifyHttpOptions,
-): DeliveryError | undefined {
+): SendError | undefined {
   if (status >= 200 && status <= 299) return undefined;
   const isRetryable = options.retryOn ?? compileRetryOn();
   const suffix = options.detail ? `: ${options.detail}` : '';
@@ -174,8 +174,8 @@ function isTlsError(code: string, message: string): boolean {
  * retries. TLS failures keep their own code so that operators see them ('tls_error'); there is never a plaintext
  * fallback.
  */
-export function classifyRequestError(error: unknown, what: string): DeliveryError {
-  if (error instanceof DeliveryError) return error;
+export function classifyRequestError(error: unknown, what: string): SendError {
+  if (error instanceof SendError) return error;
   if (error instanceof RequestTimeoutError) return retryable('timeout', `${what}: ${error.message}`, error);
   if (error instanceof RequestAbortedError)
     return retryable('target_closed', `${what}: ${error.message}`, error);

@@ -30,7 +30,7 @@ export function httpUrlSchema(what: string) {
   });
 }
 
-/** How records of one delivery job (and, with maxWaitMs, of concurrent jobs) are grouped into requests. */
+/** How records of one target job (and, with maxWaitMs, of concurrent jobs) are grouped into requests. */
 export function batchSchema(defaults: { maxEvents: number; maxBytes: number; maxWaitMs: number }) {
   return z
     .strictObject({
@@ -43,7 +43,7 @@ export function batchSchema(defaults: { maxEvents: number; maxBytes: number; max
         .min(1024)
         .max(256 * 1_048_576)
         .default(defaults.maxBytes),
-      /** Wait up to this long to merge records of concurrent delivery jobs into one request; 0 = never merge. */
+      /** Wait up to this long to merge records of concurrent target jobs into one request; 0 = never merge. */
       maxWaitMs: z.number().int().min(0).max(5_000).default(defaults.maxWaitMs),
     })
     .prefault({});

@@ -1,10 +1,10 @@
 // Polls Splunk's /services/collector/ack until an ackId is indexed, bounded by ack.timeoutMs ("About HEC Indexer Acknowledgment").
 import type http from 'node:http';
-import { permanent, retryable, type DeliveryError } from '../../errors.js';
+import { permanent, retryable, type SendError } from '../../errors.js';
 import { classifyRequestError } from '../shared/classify-http.js';
 import { httpRequest } from '../shared/http-request.js';
 import { ackStatus, classifyHecResponse } from './classify.js';
-import { encodeAckQuery } from './encode.js';
+import { frameAckQuery } from './frame.js';
 
 export interface AckPollOptions {
   ackUrl: URL;
@@ -46,8 +46,8 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
  */
 export async function waitForAck(ackId: number, options: AckPollOptions): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
-  let lastProblem: DeliveryError | undefined;
-  const body = encodeAckQuery([ackId]);
+  let lastProblem: SendError | undefined;
+  const body = frameAckQuery([ackId]);
   const maxPolls = Math.ceil(options.timeoutMs / options.pollIntervalMs) + 1;
   for (let poll = 0; poll < maxPolls; poll += 1) {
     const left = deadline - Date.now();

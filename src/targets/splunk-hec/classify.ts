@@ -1,5 +1,5 @@
 // Classifies Splunk HEC answers by their JSON `code` (HEC REST API status table), and reads ackIds and ack states.
-import type { DeliveryError } from '../../errors.js';
+import type { SendError } from '../../errors.js';
 import type { HttpResponse } from '../shared/http-request.js';
 import { classifyHttpStatus, compileRetryOn } from '../shared/classify-http.js';
 import { responseExcerpt } from '../shared/http-body.js';
@@ -34,12 +34,12 @@ export function parseHecReply(body: string): HecReply | undefined {
 
 const defaultRetry = compileRetryOn();
 
-/** undefined = accepted; otherwise a DeliveryError (Retry-After honoured on retryable answers). */
+/** undefined = accepted; otherwise a SendError (Retry-After honoured on retryable answers). */
 export function classifyHecResponse(
   response: HttpResponse,
   what: string,
   secrets: readonly string[] = [],
-): DeliveryError | undefined {
+): SendError | undefined {
   const reply = parseHecReply(response.body);
   const code = reply?.code;
   if (response.status >= 200 && response.status <= 299 && (code === undefined || code === 0 || code === 17)) {

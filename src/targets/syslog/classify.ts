@@ -1,5 +1,5 @@
 // Classifies socket, TLS and datagram errors of the syslog connection into DeliveryErrors that say whether a retry helps.
-import { DeliveryError, permanent, retryable } from '../../errors.js';
+import { SendError, permanent, retryable } from '../../errors.js';
 
 /** Codes Node and OpenSSL use for a failed certificate check or handshake (X509_V_ERR_* names, ERR_TLS_*, ERR_SSL_*). */
 const TLS_CODES = new Set([
@@ -28,7 +28,7 @@ function errorCode(error: unknown): string {
 }
 
 /**
- * Maps an error to a DeliveryError; `what` names the target and peer ("syslog target siem (10.0.0.5:6514)").
+ * Maps an error to a SendError; `what` names the target and peer ("syslog target siem (10.0.0.5:6514)").
  *
  * - Network errors (ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, DNS failures, …) → retryable
  *   'network_error': the collector may come back.
@@ -37,8 +37,8 @@ function errorCode(error: unknown): string {
  * - EMSGSIZE (a datagram larger than the socket allows) → permanent 'record_rejected': no retry shrinks it.
  * - Anything else → retryable 'network_error' (unknown is not proof that a retry cannot help).
  */
-export function classifySocketError(error: unknown, what: string): DeliveryError {
-  if (error instanceof DeliveryError) return error;
+export function classifySocketError(error: unknown, what: string): SendError {
+  if (error instanceof SendError) return error;
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'EMSGSIZE')

@@ -1,7 +1,7 @@
 // Configuration of the syslog target: RFC 5424 or RFC 3164 records over UDP, TCP or TLS, written on node:net/tls/dgram.
 import { z } from 'zod';
 import { commonTargetFields, FORMATS, tlsSchema } from '../common-config.js';
-import { FACILITIES, isSdName, type FacilityName } from './encode.js';
+import { FACILITIES, isSdName, type FacilityName } from './frame.js';
 
 const FACILITY_NAMES = Object.keys(FACILITIES) as [FacilityName, ...FacilityName[]];
 

@@ -3,7 +3,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'winston';
-import { DeliveryError, retryable } from '../../errors.js';
+import { SendError, retryable } from '../../errors.js';
 import { classifySocketError } from './classify.js';
 
 export interface StreamConnectionOptions {
@@ -27,7 +27,7 @@ interface Link {
   /** Connected, and neither ended, reset nor errored. */
   open: boolean;
   /** Why the link stopped being usable (first error wins). */
-  failure: DeliveryError | undefined;
+  failure: SendError | undefined;
   /** We sent FIN first (close()) and the peer answered with its own FIN without an error: it read up to EOF. */
   clean: boolean;
   weEnded: boolean;
@@ -107,12 +107,12 @@ export class StreamConnection {
     await this.chain;
   }
 
-  private closedError(): DeliveryError {
+  private closedError(): SendError {
     return retryable('target_closed', `${this.options.what}: target is closing`);
   }
 
   /** An aborted send is retryable: shutdown or the job's own timeout, never a verdict on the records. */
-  private abortError(): DeliveryError {
+  private abortError(): SendError {
     return this.closing
       ? this.closedError()
       : retryable('target_closed', `${this.options.what}: send aborted`);
@@ -210,7 +210,7 @@ export class StreamConnection {
         socket.removeListener('close', onEarlyClose);
         if (error !== undefined) {
           socket.destroy();
-          reject(error instanceof DeliveryError ? error : classifySocketError(error, what));
+          reject(error instanceof SendError ? error : classifySocketError(error, what));
         }
       };
       const timer = setTimeout(
@@ -343,14 +343,14 @@ export class StreamConnection {
 function stepOnLink(
   link: Link,
   signal: AbortSignal,
-  abortError: () => DeliveryError,
-  onClose: () => DeliveryError | undefined,
-  start: (finish: (error: DeliveryError | undefined) => void) => () => void,
+  abortError: () => SendError,
+  onClose: () => SendError | undefined,
+  start: (finish: (error: SendError | undefined) => void) => () => void,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let done = false;
     let cleanup: () => void = () => undefined;
-    const finish = (error: DeliveryError | undefined): void => {
+    const finish = (error: SendError | undefined): void => {
       if (done) return;
       done = true;
       cleanup();
@@ -369,7 +369,7 @@ function stepOnLink(
 }
 
 /** The error for a batch whose connection ended inside its settle window: the peer may not have read it. */
-function closedAfterWrite(link: Link, settleMs: number, what: string): DeliveryError {
+function closedAfterWrite(link: Link, settleMs: number, what: string): SendError {
   return retryable(
     link.failure?.code ?? 'network_error',
     `${link.failure?.message ?? `${what}: connection closed`} (within ${settleMs} ms of the write; resending)`,

@@ -1,7 +1,7 @@
 // Test records and a recording SendContext for target tests.
 import { expect } from 'vitest';
 import winston from 'winston';
-import { DeliveryError } from '../../../src/errors.js';
+import { SendError } from '../../../src/errors.js';
 import type { EncodedRecord, OutputFormat, SendContext } from '../../../src/targets/types.js';
 
 /** Records whose JSON body carries its id (so peers can report which ids they parsed). */
@@ -65,13 +65,13 @@ export function batchOf(records: EncodedRecord[], deliveryId = 'd1') {
   return { deliveryId, transportId: 't1', records };
 }
 
-/** The DeliveryError a send rejected with; fails the test when it resolved or threw anything else. */
-export async function deliveryFailure(promise: Promise<unknown>): Promise<DeliveryError> {
+/** The SendError a send rejected with; fails the test when it resolved or threw anything else. */
+export async function deliveryFailure(promise: Promise<unknown>): Promise<SendError> {
   try {
     await promise;
   } catch (error) {
-    expect(error).toBeInstanceOf(DeliveryError);
-    return error as DeliveryError;
+    expect(error).toBeInstanceOf(SendError);
+    return error as SendError;
   }
-  throw new Error('expected the send to fail with a DeliveryError');
+  throw new Error('expected the send to fail with a SendError');
 }

@@ -1,5 +1,5 @@
 // Runs the target contract for the Elasticsearch target against the emulated _bulk endpoint.
-import { buildElasticsearchTarget } from '../../../src/targets/elasticsearch/send.js';
+import { buildElasticsearchTarget } from '../../../src/targets/elasticsearch/target.js';
 import { elasticsearchTargetSchema } from '../../../src/targets/elasticsearch/config.js';
 import { startElasticsearchPeer, type ElasticsearchPeer } from '../../helpers/peers/elasticsearch-peer.js';
 import { jsonRecords, silentLogger } from '../../helpers/peers/records.js';

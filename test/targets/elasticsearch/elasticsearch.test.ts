@@ -1,8 +1,8 @@
 // Tests of the Elasticsearch target against the emulated _bulk endpoint: per-item outcomes, idempotent resends, auth, config.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DeliveryError } from '../../../src/errors.js';
+import type { SendError } from '../../../src/errors.js';
 import { elasticsearchTargetSchema } from '../../../src/targets/elasticsearch/config.js';
-import { buildElasticsearchTarget } from '../../../src/targets/elasticsearch/send.js';
+import { buildElasticsearchTarget } from '../../../src/targets/elasticsearch/target.js';
 import type { EncodedRecord, Target } from '../../../src/targets/types.js';
 import {
   startElasticsearchPeer,
@@ -34,7 +34,7 @@ function build(overrides: Record<string, unknown> = {}): Target {
   return buildElasticsearchTarget(config, { logger: silentLogger });
 }
 
-/** What a job retry carries: the job's records minus checkpointed and refused ids (the delivery worker does this). */
+/** What a job retry carries: the job's records minus checkpointed and refused ids (the target worker does this). */
 function remaining(records: readonly EncodedRecord[], rec: RecordingContext): EncodedRecord[] {
   const done = new Set(rec.checkpointed());
   return records.filter((r) => !done.has(r.id) && !rec.rejected.has(r.id));
@@ -193,7 +193,7 @@ describe('elasticsearch _bulk', () => {
     ]);
     expect(peer.requests.length).toBe(1);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(((results[1] as PromiseRejectedResult).reason as DeliveryError).code).toBe('record_rejected');
+    expect(((results[1] as PromiseRejectedResult).reason as SendError).code).toBe('record_rejected');
     expect(y.checkpointed()).toEqual(['y1']);
     expect([...y.rejected.keys()]).toEqual(['y0']);
     expect(x.checkpointed()).toEqual(['x0', 'x1']);

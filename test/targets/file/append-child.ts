@@ -1,7 +1,7 @@
 // A separate process that appends batches through the file target, so that tests can SIGKILL it mid-write or race two.
 import { PassThrough } from 'node:stream';
 import { fileTargetSchema } from '../../../src/targets/file/config.js';
-import { buildFileTarget } from '../../../src/targets/file/send.js';
+import { buildFileTarget } from '../../../src/targets/file/target.js';
 import type { EncodedRecord, SendContext } from '../../../src/targets/types.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 

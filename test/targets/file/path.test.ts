@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileTargetSchema } from '../../../src/targets/file/config.js';
-import { buildFileTarget } from '../../../src/targets/file/send.js';
+import { buildFileTarget } from '../../../src/targets/file/target.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import { runCli } from '../../helpers/cli.js';
 import { freePort } from '../../helpers/free-port.js';

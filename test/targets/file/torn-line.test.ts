@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fileTargetSchema } from '../../../src/targets/file/config.js';
 import { repairPartialLastLine } from '../../../src/targets/file/partial-line.js';
-import { buildFileTarget } from '../../../src/targets/file/send.js';
+import { buildFileTarget } from '../../../src/targets/file/target.js';
 import type { EncodedRecord, SendContext, Target } from '../../../src/targets/types.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 

@@ -1,5 +1,5 @@
 // Runs the target contract for the generic HTTP target against the emulated collector.
-import { buildHttpTarget } from '../../../src/targets/http/send.js';
+import { buildHttpTarget } from '../../../src/targets/http/target.js';
 import { httpTargetSchema } from '../../../src/targets/http/config.js';
 import { documentIds, startCollectorPeer, type CollectorPeer } from '../../helpers/peers/collector-peer.js';
 import { silentLogger } from '../../helpers/peers/records.js';

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import winston from 'winston';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { httpTargetSchema } from '../../../src/targets/http/config.js';
-import { buildHttpTarget } from '../../../src/targets/http/send.js';
+import { buildHttpTarget } from '../../../src/targets/http/target.js';
 import type { Target } from '../../../src/targets/types.js';
 import { documentIds, startCollectorPeer, type CollectorPeer } from '../../helpers/peers/collector-peer.js';
 import {

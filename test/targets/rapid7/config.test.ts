@@ -9,7 +9,7 @@ import {
   webhookBase,
   webhookUrl,
 } from '../../../src/targets/rapid7/endpoint.js';
-import { tokenLine, webhookRequest } from '../../../src/targets/rapid7/encode.js';
+import { tokenLine, webhookRequest } from '../../../src/targets/rapid7/frame.js';
 import { makeRecord } from '../syslog/fixtures.js';
 
 const token = '2bfbea1e-10c3-4419-bdad-7e6435882e1f';

@@ -1,7 +1,7 @@
 // Runs the shared target contract for the Rapid7 webhook transport against an emulated HTTPS ingestion endpoint.
 import { readFileSync } from 'node:fs';
 import { rapid7TargetSchema } from '../../../src/targets/rapid7/config.js';
-import { buildRapid7Target } from '../../../src/targets/rapid7/send.js';
+import { buildRapid7Target } from '../../../src/targets/rapid7/target.js';
 import { startHttpPeer, type HttpPeer } from '../../helpers/peers/http-peer.js';
 import { makeTestPki, type TestPki } from '../../helpers/test-ca.js';
 import { targetContract } from '../contract-suite.js';

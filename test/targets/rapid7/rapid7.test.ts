@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { DeliveryError } from '../../../src/errors.js';
+import { SendError } from '../../../src/errors.js';
 import { rapid7TargetSchema } from '../../../src/targets/rapid7/config.js';
-import { buildRapid7Target } from '../../../src/targets/rapid7/send.js';
+import { buildRapid7Target } from '../../../src/targets/rapid7/target.js';
 import type { Target } from '../../../src/targets/types.js';
 import { startSyslogNg, type TestSyslogNg } from '../../helpers/syslog-ng.js';
 import { makeTestPki, type TestPki } from '../../helpers/test-ca.js';
@@ -92,13 +92,13 @@ function webhookTarget(extra: Record<string, unknown> = {}): Target {
   return target({ token, endpoint: `https://127.0.0.1:${webhook.port}`, tls: { ca: pki.caFile }, ...extra });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<DeliveryError> {
+async function rejection(promise: Promise<unknown>): Promise<SendError> {
   const caught = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(caught).toBeInstanceOf(DeliveryError);
-  const error = caught as DeliveryError;
+  expect(caught).toBeInstanceOf(SendError);
+  const error = caught as SendError;
   // The token is a secret: it appears in no message.
   expect(error.message).not.toContain(token);
   expect(String((error.cause as Error | undefined)?.message ?? '')).not.toContain(token);

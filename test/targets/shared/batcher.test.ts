@@ -1,6 +1,6 @@
 // Unit tests of the batcher: chunking, per-request checkpoints, job outcomes, and merging of concurrent jobs.
 import { describe, expect, it } from 'vitest';
-import { permanent, retryable, rateLimited, type DeliveryError } from '../../../src/errors.js';
+import { permanent, retryable, rateLimited, type SendError } from '../../../src/errors.js';
 import {
   chunkItems,
   createBatcher,
@@ -200,8 +200,8 @@ describe('createBatcher, maxWaitMs > 0 (merging concurrent jobs)', () => {
       batcher.send(items(1, 'c'), c.context),
     ]);
     expect(results[0]?.status).toBe('rejected');
-    expect(((results[0] as PromiseRejectedResult).reason as DeliveryError).code).toBe('partial_failure');
-    expect(((results[1] as PromiseRejectedResult).reason as DeliveryError).code).toBe('record_rejected');
+    expect(((results[0] as PromiseRejectedResult).reason as SendError).code).toBe('partial_failure');
+    expect(((results[1] as PromiseRejectedResult).reason as SendError).code).toBe('record_rejected');
     expect(results[2]?.status).toBe('fulfilled');
     expect(a.checkpointed()).toEqual(['a0']);
     expect(b.checkpointed()).toEqual([]);

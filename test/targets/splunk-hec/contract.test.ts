@@ -1,5 +1,5 @@
 // Runs the target contract for the Splunk HEC target against the emulated HEC (indexer acks on).
-import { buildSplunkHecTarget } from '../../../src/targets/splunk-hec/send.js';
+import { buildSplunkHecTarget } from '../../../src/targets/splunk-hec/target.js';
 import { splunkHecTargetSchema } from '../../../src/targets/splunk-hec/config.js';
 import { documentIds } from '../../helpers/peers/collector-peer.js';
 import { startSplunkHecPeer, type SplunkHecPeer } from '../../helpers/peers/splunk-hec-peer.js';

@@ -1,7 +1,7 @@
 // Tests of the Splunk HEC target against the emulated HEC: envelopes, reply codes, indexer acknowledgement, batching.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { splunkHecTargetSchema } from '../../../src/targets/splunk-hec/config.js';
-import { buildSplunkHecTarget } from '../../../src/targets/splunk-hec/send.js';
+import { buildSplunkHecTarget } from '../../../src/targets/splunk-hec/target.js';
 import type { Target } from '../../../src/targets/types.js';
 import { documentIds } from '../../helpers/peers/collector-peer.js';
 import { startSplunkHecPeer, type SplunkHecPeer } from '../../helpers/peers/splunk-hec-peer.js';

@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket } from 'node:tls';
 import { syslogTargetSchema } from '../../../src/targets/syslog/config.js';
-import { buildSyslogTarget } from '../../../src/targets/syslog/send.js';
+import { buildSyslogTarget } from '../../../src/targets/syslog/target.js';
 import { makeTestPki, type TestPki } from '../../helpers/test-ca.js';
 import { targetContract, type ContractBehaviour } from '../contract-suite.js';
-import { DeliveryError } from '../../../src/errors.js';
+import { SendError } from '../../../src/errors.js';
 import { freePort } from '../../helpers/free-port.js';
 import { makeBatch, makeContext, makeRecord, silentLogger } from './fixtures.js';
 
@@ -119,8 +119,8 @@ describe('target contract: syslog, cases that do not apply', () => {
         () => undefined,
         (e: unknown) => e,
       );
-      expect(error).toBeInstanceOf(DeliveryError);
-      expect((error as DeliveryError).retryAfterMs).toBeUndefined();
+      expect(error).toBeInstanceOf(SendError);
+      expect((error as SendError).retryAfterMs).toBeUndefined();
     } finally {
       await target.close();
     }

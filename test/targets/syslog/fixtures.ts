@@ -1,6 +1,6 @@
 // Shared test fixtures for the syslog and Rapid7 targets: records, batches, a silent logger and a send context.
 import winston from 'winston';
-import type { DeliveryBatch, EncodedRecord, SendContext, Severity } from '../../../src/targets/types.js';
+import type { RecordBatch, EncodedRecord, SendContext, Severity } from '../../../src/targets/types.js';
 
 export const silentLogger = winston.createLogger({ silent: true });
 
@@ -21,7 +21,7 @@ export function makeRecord(overrides: Partial<EncodedRecord> = {}): EncodedRecor
   };
 }
 
-export function makeBatch(records: EncodedRecord[], deliveryId = `d-${counter}`): DeliveryBatch {
+export function makeBatch(records: EncodedRecord[], deliveryId = `d-${counter}`): RecordBatch {
   return { deliveryId, transportId: `t-${deliveryId}`, records };
 }
 

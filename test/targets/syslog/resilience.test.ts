@@ -1,10 +1,10 @@
 // Connection behaviour of the syslog target: receiver restart, reconnect and backoff, resets, timeouts, abort and close.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server, type Socket } from 'node:net';
-import { DeliveryError } from '../../../src/errors.js';
+import { SendError } from '../../../src/errors.js';
 import { syslogTargetSchema } from '../../../src/targets/syslog/config.js';
-import { buildSyslogTarget } from '../../../src/targets/syslog/send.js';
-import type { DeliveryBatch, Target } from '../../../src/targets/types.js';
+import { buildSyslogTarget } from '../../../src/targets/syslog/target.js';
+import type { RecordBatch, Target } from '../../../src/targets/types.js';
 import { freePort } from '../../helpers/free-port.js';
 import { startSyslogNg, type SourceName, type TestSyslogNg } from '../../helpers/syslog-ng.js';
 import { makeTestPki, type TestPki } from '../../helpers/test-ca.js';
@@ -48,13 +48,13 @@ function target(input: Record<string, unknown>): Target {
   return built;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<DeliveryError> {
+async function rejection(promise: Promise<unknown>): Promise<SendError> {
   const caught = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(caught).toBeInstanceOf(DeliveryError);
-  return caught as DeliveryError;
+  expect(caught).toBeInstanceOf(SendError);
+  return caught as SendError;
 }
 
 /** A plain TCP peer: `onConnection` decides what it does with each client; `received` collects all bytes. */
@@ -82,7 +82,7 @@ async function tcpPeer(
 /** The job-level retry the queue does, modelled as a bounded loop: until sent, or attempts or time run out. */
 async function sendWithRetry(
   t: Target,
-  batch: DeliveryBatch,
+  batch: RecordBatch,
   stats: { retries: number },
   deadline: number,
 ): Promise<void> {
@@ -91,7 +91,7 @@ async function sendWithRetry(
       await t.send(batch, makeContext());
       return;
     } catch (error) {
-      if (!(error instanceof DeliveryError) || !error.retryable || Date.now() > deadline) throw error;
+      if (!(error instanceof SendError) || !error.retryable || Date.now() > deadline) throw error;
       stats.retries += 1;
       await sleep(25);
     }
@@ -109,7 +109,7 @@ async function restartMidStream(
     makeRecord({ id: `${source}-restart-${i}-${Date.now()}` }),
   );
   for (const record of records) record.body = JSON.stringify({ id: record.id });
-  const batches: DeliveryBatch[] = [];
+  const batches: RecordBatch[] = [];
   for (let i = 0; i < total; i += 10) batches.push(makeBatch(records.slice(i, i + 10)));
   const stats = { retries: 0 };
   const deadline = Date.now() + 25_000;

@@ -1,9 +1,9 @@
 // The syslog target against a real syslog-ng: RFC 5424/3164 over TCP (octet counting and LF), TLS, UDP, and TLS failures.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { DeliveryError } from '../../../src/errors.js';
+import { SendError } from '../../../src/errors.js';
 import { syslogTargetSchema } from '../../../src/targets/syslog/config.js';
-import { buildSyslogTarget } from '../../../src/targets/syslog/send.js';
+import { buildSyslogTarget } from '../../../src/targets/syslog/target.js';
 import type { Target } from '../../../src/targets/types.js';
 import { freePort } from '../../helpers/free-port.js';
 import {
@@ -43,13 +43,13 @@ function target(input: Record<string, unknown>): Target {
   return built;
 }
 
-async function expectDelivery(error: Promise<unknown>): Promise<DeliveryError> {
+async function expectDelivery(error: Promise<unknown>): Promise<SendError> {
   const caught = await error.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(caught).toBeInstanceOf(DeliveryError);
-  return caught as DeliveryError;
+  expect(caught).toBeInstanceOf(SendError);
+  return caught as SendError;
 }
 
 function byIds(source: SourceName, ids: string[]): Promise<ParsedMessage[]> {

@@ -18,7 +18,7 @@ import {
   timestamp5424,
   truncateUtf8,
   type HeaderFields,
-} from '../../../src/targets/syslog/encode.js';
+} from '../../../src/targets/syslog/frame.js';
 import { makeRecord, parseOctetCounted } from './fixtures.js';
 
 const fields: HeaderFields = {

@@ -5,7 +5,7 @@ import { recordAsJson } from '../shared/http-body.js';
 export type HttpEncoding = 'ndjson' | 'json-array';
 
 /** The record's share of a request body: an NDJSON line (with its LF), or an array element. */
-export function encodeHttpPiece(record: EncodedRecord, encoding: HttpEncoding): string {
+export function frameHttpPiece(record: EncodedRecord, encoding: HttpEncoding): string {
   return encoding === 'ndjson' ? `${recordAsJson(record)}\n` : recordAsJson(record);
 }
 
@@ -19,9 +19,9 @@ export function joinHttpPieces(pieces: readonly string[], encoding: HttpEncoding
   return encoding === 'ndjson' ? pieces.join('') : `[${pieces.join(',')}]`;
 }
 
-export function encodeHttpBody(records: readonly EncodedRecord[], encoding: HttpEncoding): string {
+export function frameHttpBody(records: readonly EncodedRecord[], encoding: HttpEncoding): string {
   return joinHttpPieces(
-    records.map((record) => encodeHttpPiece(record, encoding)),
+    records.map((record) => frameHttpPiece(record, encoding)),
     encoding,
   );
 }

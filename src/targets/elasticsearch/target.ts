@@ -6,7 +6,7 @@ import { createBatcher, type BatchItem } from '../shared/batcher.js';
 import { classifyHttpStatus } from '../shared/classify-http.js';
 import { responseExcerpt } from '../shared/http-body.js';
 import { httpRequest, httpTargetBase } from '../shared/http-request.js';
-import { BULK_FILTER_PATH, encodeBulkPair, joinBulkPairs } from './encode.js';
+import { BULK_FILTER_PATH, frameBulkPair, joinBulkPairs } from './frame.js';
 import { classifyBulkResponse } from './classify.js';
 
 /** Bulk answers list every item; with filter_path they stay small, but a large batch can still exceed 1 MiB. */
@@ -74,7 +74,7 @@ export function buildElasticsearchTarget(config: ElasticsearchTargetConfig, deps
     type: 'elasticsearch',
     async send(batch, context) {
       const items: BatchItem[] = batch.records.map((record) => {
-        const piece = encodeBulkPair(record, config.index);
+        const piece = frameBulkPair(record, config.index);
         return { id: record.id, piece, bytes: Buffer.byteLength(piece, 'utf8') };
       });
       await batcher.send(items, context);

@@ -6,7 +6,7 @@ import { recordAsJson } from '../shared/http-body.js';
  * One action/source pair. `create` with the record id as `_id` makes a resend idempotent (a 409 means the document
  * is already stored) and is the only operation data streams accept (Elasticsearch bulk API reference).
  */
-export function encodeBulkPair(record: EncodedRecord, index: string): string {
+export function frameBulkPair(record: EncodedRecord, index: string): string {
   return `${JSON.stringify({ create: { _index: index, _id: record.id } })}\n${recordAsJson(record)}\n`;
 }
 
@@ -15,8 +15,8 @@ export function joinBulkPairs(pieces: readonly string[]): string {
   return pieces.join('');
 }
 
-export function encodeBulkBody(records: readonly EncodedRecord[], index: string): string {
-  return joinBulkPairs(records.map((record) => encodeBulkPair(record, index)));
+export function frameBulkBody(records: readonly EncodedRecord[], index: string): string {
+  return joinBulkPairs(records.map((record) => frameBulkPair(record, index)));
 }
 
 /** Shrinks the response to what classification reads (Elasticsearch common option `filter_path`). */

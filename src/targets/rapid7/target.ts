@@ -1,14 +1,14 @@
 // The Rapid7 InsightIDR target: builds the webhook, token-TLS or syslog transport from one configuration.
-import { DeliveryError } from '../../errors.js';
+import { SendError } from '../../errors.js';
 import type { TargetDeps } from '../registry.js';
 import { buildTlsOptions } from '../shared/tls-options.js';
 import { syslogTargetSchema } from '../syslog/config.js';
 import { StreamConnection } from '../syslog/connection.js';
-import { buildSyslogTarget } from '../syslog/send.js';
+import { buildSyslogTarget } from '../syslog/target.js';
 import type { Target } from '../types.js';
 import { scrub } from './classify.js';
 import type { Rapid7TargetConfig } from './config.js';
-import { tokenLine } from './encode.js';
+import { tokenLine } from './frame.js';
 import {
   dataHost,
   parseHostPort,
@@ -91,7 +91,7 @@ function tokenTlsTarget(config: Rapid7TargetConfig, deps: TargetDeps): Target {
         await connection.write(Buffer.from(lines, 'utf8'), context.signal);
       } catch (error) {
         // The token is in every frame; a message must never carry one (belt and braces: frames are not in messages).
-        throw error instanceof DeliveryError ? scrub(error, token) : error;
+        throw error instanceof SendError ? scrub(error, token) : error;
       }
     },
     close: () => connection.close(),

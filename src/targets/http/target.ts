@@ -7,7 +7,7 @@ import { secretHeaderValues } from '../shared/http-body.js';
 import { compileRetryOn } from '../shared/classify-http.js';
 import { httpRequest, httpTargetBase } from '../shared/http-request.js';
 import { classifyCollectorResponse } from './classify.js';
-import { contentTypeFor, encodeHttpPiece, httpPieceBytes, joinHttpPieces } from './encode.js';
+import { contentTypeFor, frameHttpPiece, httpPieceBytes, joinHttpPieces } from './frame.js';
 
 export function buildHttpTarget(config: HttpTargetConfig, deps: TargetDeps): Target {
   const { url, what, agent } = httpTargetBase('http', config, deps.logger);
@@ -50,7 +50,7 @@ export function buildHttpTarget(config: HttpTargetConfig, deps: TargetDeps): Tar
     type: 'http',
     async send(batch, context) {
       const items: BatchItem[] = batch.records.map((record) => {
-        const piece = encodeHttpPiece(record, encoding);
+        const piece = frameHttpPiece(record, encoding);
         return { id: record.id, piece, bytes: httpPieceBytes(piece, encoding) };
       });
       await batcher.send(items, context);

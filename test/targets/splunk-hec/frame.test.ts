@@ -1,7 +1,7 @@
 // Property and unit tests of the HEC body builder: concatenated envelopes parse back to the records and metadata.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeHecBody, encodeHecEvent, hecTime } from '../../../src/targets/splunk-hec/encode.js';
+import { frameHecBody, frameHecEvent, hecTime } from '../../../src/targets/splunk-hec/frame.js';
 import { splitConcatenatedJson } from '../../helpers/peers/splunk-hec-peer.js';
 import { jsonRecords, at } from '../../helpers/peers/records.js';
 import { expectedValue, recordArb } from '../shared/arbitraries.js';
@@ -19,7 +19,7 @@ describe('splunk-hec encode', () => {
     );
     fc.assert(
       fc.property(fc.array(recordArb, { maxLength: 15 }), meta, (records, m) => {
-        const envelopes = splitConcatenatedJson(encodeHecBody(records, m)) as Record<string, unknown>[];
+        const envelopes = splitConcatenatedJson(frameHecBody(records, m)) as Record<string, unknown>[];
         expect(envelopes.map((e) => e['event'])).toEqual(records.map(expectedValue));
         envelopes.forEach((envelope, i) => {
           expect(envelope['time']).toBe(Date.parse(at(records, i).time) / 1000);
@@ -37,6 +37,6 @@ describe('splunk-hec encode', () => {
     expect(hecTime('2024-05-19T14:09:24.958Z')).toBe('1716127764.958');
     expect(hecTime('not a date')).toBeUndefined();
     const record = { ...at(jsonRecords(1), 0), time: 'garbage' };
-    expect(encodeHecEvent(record, {})).toBe(`{"event":${record.body}}`);
+    expect(frameHecEvent(record, {})).toBe(`{"event":${record.body}}`);
   });
 });

@@ -19,7 +19,7 @@ export function hecTime(iso: string): string | undefined {
  * One event envelope: {"time":…,"index":…,"source":…,"sourcetype":…,"host":…,"event":…}. The event is the JSON
  * document itself for json/ecs, and a JSON string for cef/leef lines.
  */
-export function encodeHecEvent(record: EncodedRecord, meta: HecMetadata): string {
+export function frameHecEvent(record: EncodedRecord, meta: HecMetadata): string {
   let head = '{';
   const time = hecTime(record.time);
   if (time !== undefined) head += `"time":${time},`;
@@ -35,11 +35,11 @@ export function joinHecEvents(pieces: readonly string[]): string {
   return pieces.join('\n');
 }
 
-export function encodeHecBody(records: readonly EncodedRecord[], meta: HecMetadata): string {
-  return joinHecEvents(records.map((record) => encodeHecEvent(record, meta)));
+export function frameHecBody(records: readonly EncodedRecord[], meta: HecMetadata): string {
+  return joinHecEvents(records.map((record) => frameHecEvent(record, meta)));
 }
 
 /** Body of an ack poll: {"acks":[id,…]}. */
-export function encodeAckQuery(ackIds: readonly number[]): string {
+export function frameAckQuery(ackIds: readonly number[]): string {
   return JSON.stringify({ acks: ackIds });
 }

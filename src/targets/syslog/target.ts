@@ -3,7 +3,7 @@ import { hostname as osHostname } from 'node:os';
 import { permanent } from '../../errors.js';
 import type { TargetDeps } from '../registry.js';
 import { buildTlsOptions } from '../shared/tls-options.js';
-import type { DeliveryBatch, EncodedRecord, SendContext, Target } from '../types.js';
+import type { RecordBatch, EncodedRecord, SendContext, Target } from '../types.js';
 import type { SyslogTargetConfig } from './config.js';
 import { StreamConnection } from './connection.js';
 import {
@@ -18,7 +18,7 @@ import {
   sanitizeTag3164,
   truncateUtf8,
   type HeaderFields,
-} from './encode.js';
+} from './frame.js';
 import { DatagramSender } from './udp.js';
 
 /** Encodes one record as a complete syslog message (no framing). */
@@ -63,7 +63,7 @@ export function buildSyslogTarget(config: SyslogTargetConfig, deps: TargetDeps):
 }
 
 interface Sender {
-  send(batch: DeliveryBatch, context: SendContext): Promise<void>;
+  send(batch: RecordBatch, context: SendContext): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,10 +1,10 @@
-// A delivery worker per target: sends the records of one delivery job and maps failures to retry or dead letter.
+// A target worker per target: sends the records of one target job and maps failures to retry or dead letter.
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'winston';
 import type { Config, RetryConfig } from '../config/schema.js';
 import type { TargetConfig } from '../targets/target-schema.js';
 import type { SendContext, Target } from '../targets/types.js';
-import type { DeliveryJobData } from '../queue/jobs.js';
+import type { TargetJobData } from '../queue/jobs.js';
 import { targetQueueName } from '../queue/names.js';
 import {
   backoffStrategy,
@@ -17,7 +17,7 @@ import type { Counters } from '../telemetry/counters.js';
 import { createRetryLog } from '../telemetry/rate-limited-log.js';
 import { closeWithin, settlesWithin } from '../lifecycle/close-within.js';
 
-export interface DeliveryWorkerOptions {
+export interface TargetWorkerOptions {
   connection: ConnectionOptions;
   prefix: string;
   config: TargetConfig;
@@ -35,10 +35,10 @@ export interface DeliveryWorkerOptions {
  */
 const UNLIMITED = { max: 1_000_000_000, duration: 1000 };
 
-export function createDeliveryWorker(options: DeliveryWorkerOptions) {
+export function createTargetWorker(options: TargetWorkerOptions) {
   const { config, target, retry, counters } = options;
   const queueName = targetQueueName(config.name);
-  const queue = new Queue<DeliveryJobData>(queueName, {
+  const queue = new Queue<TargetJobData>(queueName, {
     connection: options.connection,
     prefix: options.prefix,
   });
@@ -50,17 +50,17 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
   const retryLog = createRetryLog({
     logger: options.logger,
     perMinute: options.workers.retryLogPerMinute,
-    jobs: 'delivery jobs',
+    jobs: 'target jobs',
     fields: { target: config.name },
   });
   const deadLetter = (error: UnrecoverableError): UnrecoverableError => {
-    counters.increment('deliveries_failed', { target: config.name });
+    counters.increment('target_jobs_dead_lettered', { target: config.name });
     announced.add(error);
     return error;
   };
 
-  async function process(
-    job: Job<DeliveryJobData>,
+  async function sendTargetJob(
+    job: Job<TargetJobData>,
     _token?: string,
     jobSignal?: AbortSignal,
   ): Promise<number> {
@@ -200,7 +200,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     return confirmed;
   }
 
-  const worker = new Worker<DeliveryJobData>(queueName, process, {
+  const worker = new Worker<TargetJobData>(queueName, sendTargetJob, {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: config.concurrency,
@@ -211,14 +211,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     ...stalledJobOptions(options.workers),
   });
   worker.on('error', (error) =>
-    options.logger.warn('Delivery worker error.', { target: config.name, error: error.message }),
+    options.logger.warn('Target worker error.', { target: config.name, error: error.message }),
   );
   // Dead letters the processor could not announce: a job that stalled too often fails before the processor runs, and
   // an error outside its send (a Redis error saving progress) can meet the attempt or age limit in BullMQ itself.
   worker.on('failed', (job, error) => {
     // finishedOn is set only when the job moved to the failed set, not when it was scheduled for a retry.
     if (!job || announced.has(error) || !job.finishedOn) return;
-    counters.increment('deliveries_failed', { target: config.name });
+    counters.increment('target_jobs_dead_lettered', { target: config.name });
     const fields = {
       transportId: job.data.transportId,
       deliveryId: job.data.deliveryId,
@@ -228,7 +228,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     };
     if (error.message === STALLED_TOO_OFTEN) {
       options.logger.error(
-        `Delivery job stalled more than workers.maxStalledCount (${options.workers.maxStalledCount}) times: its worker stopped while sending it each time; kept in the dead-letter queue.`,
+        `Target job stalled more than workers.maxStalledCount (${options.workers.maxStalledCount}) times: its worker stopped while sending it each time; kept in the dead-letter queue.`,
         { ...fields, stalls: job.stalledCounter },
       );
     } else {
@@ -240,7 +240,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
   });
   // A job taken back from a worker that died or froze; it is sent again (record ids let the SIEM drop duplicates).
   worker.on('stalled', (jobId) =>
-    options.logger.warn('Delivery job stalled (its worker stopped or froze mid-send); sending it again.', {
+    options.logger.warn('Target job stalled (its worker stopped or froze mid-send); sending it again.', {
       target: config.name,
       jobId,
     }),

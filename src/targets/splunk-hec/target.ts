@@ -6,7 +6,7 @@ import type { Target } from '../types.js';
 import { createBatcher, type BatchItem } from '../shared/batcher.js';
 import { httpRequest, httpTargetBase } from '../shared/http-request.js';
 import { classifyHecResponse, parseHecReply } from './classify.js';
-import { encodeHecEvent, joinHecEvents } from './encode.js';
+import { frameHecEvent, joinHecEvents } from './frame.js';
 import { waitForAck } from './ack.js';
 
 /** Joins the base URL (which may carry a path prefix behind a proxy) and an HEC endpoint path. */
@@ -87,7 +87,7 @@ export function buildSplunkHecTarget(config: SplunkHecTargetConfig, deps: Target
     type: 'splunk-hec',
     async send(batch, context) {
       const items: BatchItem[] = batch.records.map((record) => {
-        const piece = encodeHecEvent(record, meta);
+        const piece = frameHecEvent(record, meta);
         return { id: record.id, piece, bytes: Buffer.byteLength(piece, 'utf8') + 1 };
       });
       await batcher.send(items, context);

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { at } from '../../helpers/peers/records.js';
 import { describe, expect, it } from 'vitest';
-import { encodeBulkBody } from '../../../src/targets/elasticsearch/encode.js';
+import { frameBulkBody } from '../../../src/targets/elasticsearch/frame.js';
 import { classifyBulkItem, classifyBulkResponse } from '../../../src/targets/elasticsearch/classify.js';
 import { recordArb } from '../shared/arbitraries.js';
 
@@ -11,7 +11,7 @@ describe('elasticsearch encode', () => {
     const jsonOnly = recordArb.filter((r) => r.format === 'ecs');
     fc.assert(
       fc.property(fc.array(jsonOnly, { maxLength: 15 }), (records) => {
-        const body = encodeBulkBody(records, 'logs-snyk');
+        const body = frameBulkBody(records, 'logs-snyk');
         expect(body === '' || body.endsWith('\n')).toBe(true);
         const lines = body.split('\n').slice(0, -1);
         expect(lines.length).toBe(records.length * 2);

@@ -1,7 +1,7 @@
 // Property and unit tests of the HTTP target's body builders: NDJSON and JSON-array bodies parse back to the records.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeHttpBody, encodeHttpPiece, httpPieceBytes } from '../../../src/targets/http/encode.js';
+import { frameHttpBody, frameHttpPiece, httpPieceBytes } from '../../../src/targets/http/frame.js';
 import { jsonRecords } from '../../helpers/peers/records.js';
 import { expectedValue, recordArb } from '../shared/arbitraries.js';
 
@@ -9,7 +9,7 @@ describe('http encode', () => {
   it('ndjson parses back line by line to the records (property)', () => {
     fc.assert(
       fc.property(fc.array(recordArb, { maxLength: 20 }), (records) => {
-        const body = encodeHttpBody(records, 'ndjson');
+        const body = frameHttpBody(records, 'ndjson');
         const lines = body.split('\n');
         expect(lines.pop()).toBe('');
         expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual(records.map(expectedValue));
@@ -21,7 +21,7 @@ describe('http encode', () => {
   it('json-array parses back to the records (property)', () => {
     fc.assert(
       fc.property(fc.array(recordArb, { maxLength: 20 }), (records) => {
-        expect(JSON.parse(encodeHttpBody(records, 'json-array'))).toEqual(records.map(expectedValue));
+        expect(JSON.parse(frameHttpBody(records, 'json-array'))).toEqual(records.map(expectedValue));
       }),
       { numRuns: 200 },
     );
@@ -31,13 +31,13 @@ describe('http encode', () => {
     const records = jsonRecords(5);
     for (const encoding of ['ndjson', 'json-array'] as const) {
       const total = records.reduce(
-        (sum, r) => sum + httpPieceBytes(encodeHttpPiece(r, encoding), encoding),
+        (sum, r) => sum + httpPieceBytes(frameHttpPiece(r, encoding), encoding),
         0,
       );
-      const actual = Buffer.byteLength(encodeHttpBody(records, encoding));
+      const actual = Buffer.byteLength(frameHttpBody(records, encoding));
       // json-array: n-1 commas + 2 brackets = n + 1, counted as n.
       expect(actual - total).toBe(encoding === 'ndjson' ? 0 : 1);
     }
-    expect(encodeHttpBody([], 'json-array')).toBe('[]');
+    expect(frameHttpBody([], 'json-array')).toBe('[]');
   });
 });

@@ -2,7 +2,7 @@
 import type { EncodedRecord } from '../types.js';
 
 /** Joins the records into newline-terminated lines; encoders guarantee no record contains a raw LF. */
-export function encodeLines(records: readonly EncodedRecord[]): string {
+export function frameLines(records: readonly EncodedRecord[]): string {
   let out = '';
   for (const record of records) out += `${record.body}\n`;
   return out;

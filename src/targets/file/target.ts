@@ -1,10 +1,10 @@
-// The file target: appends each record as one line and fsyncs before the delivery job completes.
+// The file target: appends each record as one line and fsyncs before the target job completes.
 import { open } from 'node:fs/promises';
 import type { FileTargetConfig } from './config.js';
 import type { TargetDeps } from '../registry.js';
-import type { DeliveryBatch, Target } from '../types.js';
-import { DeliveryError } from '../../errors.js';
-import { encodeLines } from './encode.js';
+import type { RecordBatch, Target } from '../types.js';
+import { SendError } from '../../errors.js';
+import { frameLines } from './frame.js';
 import { classifyFileError } from './classify.js';
 import { prepareOutputPath } from './output-path.js';
 import { lockForAppend } from './append-lock.js';
@@ -19,7 +19,7 @@ export function buildFileTarget(config: FileTargetConfig, deps: TargetDeps): Tar
   let queue: Promise<unknown> = Promise.resolve();
   let warnedUnlocked = false;
 
-  async function append(batch: DeliveryBatch): Promise<void> {
+  async function append(batch: RecordBatch): Promise<void> {
     // Read and append: the repair reads the end of the file; O_APPEND still puts every write at the end.
     const handle = await open(path, 'a+', 0o640);
     try {
@@ -36,12 +36,12 @@ export function buildFileTarget(config: FileTargetConfig, deps: TargetDeps): Tar
       if (repair) {
         logger.warn(
           repair.how === 'truncated'
-            ? 'Dropped a partial last line left by an append that did not finish (a crash mid-write, a full disk); its delivery job writes those records again.'
+            ? 'Dropped a partial last line left by an append that did not finish (a crash mid-write, a full disk); its target job writes those records again.'
             : 'The file ends in a partial line left by an append that did not finish, and refuses truncation (append-only); ended it with a line feed, so it stays as one unparseable line.',
           { path, bytesDropped: repair.how === 'truncated' ? repair.bytes : 0, partialBytes: repair.bytes },
         );
       }
-      await handle.writeFile(encodeLines(batch.records), 'utf8');
+      await handle.writeFile(frameLines(batch.records), 'utf8');
       await handle.sync();
     } finally {
       // Closing the handle also releases the lock.
@@ -59,7 +59,7 @@ export function buildFileTarget(config: FileTargetConfig, deps: TargetDeps): Tar
       try {
         await run;
       } catch (error) {
-        throw error instanceof DeliveryError ? error : classifyFileError(error, path);
+        throw error instanceof SendError ? error : classifyFileError(error, path);
       }
     },
     async close() {

@@ -1,6 +1,6 @@
 // Pure encoders for Rapid7 ingestion: token-TCP lines and webhook request bodies.
 import type { EncodedRecord } from '../types.js';
-import { singleLine } from '../syslog/encode.js';
+import { singleLine } from '../syslog/frame.js';
 
 /**
  * Token TCP (docs.rapid7.com/insightops/token-tcp): the token starts the line and is stripped by the server; the
