@@ -22,6 +22,7 @@ export type {
   SeverityCounts,
   SnapshotSummary,
 } from './types.js';
+export { OUTPUT_FORMATS, SEVERITIES } from './types.js';
 export { PayloadError } from './errors.js';
 export { LIMITS } from './limits.js';
 export { KNOWN_EVENTS } from './registry.js';

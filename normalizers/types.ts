@@ -1,7 +1,12 @@
 // The record types normalizers produce: canonical Finding, snapshot summary and generic event, plus their facets.
 
-export type OutputFormat = 'cef' | 'leef' | 'ecs' | 'json';
-export type Severity = 'low' | 'medium' | 'high' | 'critical';
+/** The record formats every target can ask for (docs/mapping.md). */
+export const OUTPUT_FORMATS = ['cef', 'leef', 'ecs', 'json'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** Snyk's severities, lowest first; records without one (generic events) leave it undefined. */
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 /** What the receiver knows about one delivery besides its body. */
 export interface DeliveryContext {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import { LOG_LEVELS, type Config } from './config/schema.js';
-import type { TlsConfig } from './targets/common-config.js';
+import type { TlsConfig } from './net/tls.js';
 import { openEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
 import { createAdminClient, createProducerClient, workerConnectionOptions } from './redis/connection.js';
 import { inspectRedis, warnAboutRedis } from './redis/check.js';

@@ -2,14 +2,14 @@
 import { PayloadError } from '../errors.js';
 import { canonicalTime } from '../time.js';
 import { LIMITS } from '../limits.js';
-import type { IssueInfo, OmittedCounts, Severity } from '../types.js';
+import { SEVERITIES, type IssueInfo, type OmittedCounts, type Severity } from '../types.js';
 import { asBoolean, asNumber, asObject, asString, readList, type ReadList } from './lenient.js';
 
 // Field table: the v1 aggregated-issue shape (Snyk docs, "Webhook events and payloads"). Required: an object with issueData (an object), an id (issue.id or
 // issueData.id) and a severity among low/medium/high/critical. Everything else is optional and dropped when its
 // type is wrong. Written by hand rather than with zod: this runs once per issue, thousands of times per snapshot.
 
-const SEVERITIES: ReadonlySet<string> = new Set<Severity>(['low', 'medium', 'high', 'critical']);
+const SEVERITY_NAMES: ReadonlySet<string> = new Set<string>(SEVERITIES);
 
 // CVSS vectors start with their version: `CVSS:3.1/AV:N/...`.
 const CVSS_VERSION = /^CVSS:(\d+\.\d+)\//;
@@ -27,7 +27,7 @@ export function readIssue(value: unknown, path: string): IssueInfo {
     throw new PayloadError(`${path}.issueData.severity`, 'severity must be a string');
   }
   const severity = severityText.toLowerCase();
-  if (!SEVERITIES.has(severity)) {
+  if (!SEVERITY_NAMES.has(severity)) {
     throw new PayloadError(
       `${path}.issueData.severity`,
       'severity must be one of low, medium, high, critical',

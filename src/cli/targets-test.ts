@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { SendError } from '../errors.js';
 import { buildTarget } from '../targets/registry.js';
 import type { TargetConfig } from '../targets/target-schema.js';
-import type { RecordBatch } from '../targets/types.js';
+import type { RecordBatch } from '../record-batch.js';
 import { createLogger } from '../telemetry/logger.js';
 import { parse, UsageError } from './args.js';
 import { SAMPLE_EVENT, SAMPLE_PAYLOAD } from './sample-payload.js';

@@ -5,7 +5,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import type { Logger } from 'winston';
 import { ConfigError } from '../errors.js';
-import type { TlsConfig } from '../targets/common-config.js';
+import type { TlsConfig } from '../net/tls.js';
 import { buildTarget } from '../targets/registry.js';
 import { createLogger } from '../telemetry/logger.js';
 import type { Config } from './schema.js';

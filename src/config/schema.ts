@@ -1,7 +1,7 @@
 // The one configuration schema: YAML file and environment variables are both validated against it, once.
 import { z } from 'zod';
 import { checkRedisUrl } from '../redis/connection.js';
-import { tlsSchema } from '../targets/common-config.js';
+import { tlsSchema } from '../net/tls.js';
 import { targetSchema } from '../targets/target-schema.js';
 
 const MIB = 1024 * 1024;

@@ -1,5 +1,5 @@
 // The data each job carries through Redis; both shapes are plain JSON.
-import type { RecordBatch } from '../targets/types.js';
+import type { RecordBatch } from '../record-batch.js';
 
 /** One accepted webhook delivery, stored exactly as received so that a failed ingest can be replayed. */
 export interface IngestJobData {

@@ -1,8 +1,8 @@
 // ioredis clients for the two roles: the receiver's fails fast (503 instead of a hung request), the workers' waits.
 import type { RedisOptions as BullRedisOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { TlsConfig } from '../targets/common-config.js';
-import { buildTlsOptions } from '../targets/shared/tls-options.js';
+import type { TlsConfig } from '../net/tls.js';
+import { buildTlsOptions } from '../net/tls.js';
 
 /** Options for BullMQ workers: blocking commands, retries forever, never gives up a command during an outage. */
 export function workerConnectionOptions(url: string, tlsConfig?: TlsConfig): BullRedisOptions {

@@ -1,8 +1,9 @@
 // Fields every target shares: its name, record format, filter, concurrency and rate limit.
 import { z } from 'zod';
+import { OUTPUT_FORMATS, SEVERITIES } from '../../normalizers/index.js';
 
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export const FORMATS = ['cef', 'leef', 'ecs', 'json'] as const;
+export { OUTPUT_FORMATS, SEVERITIES };
+
 /** Record actions a filter can pick: findings introduced or resolved, snapshot summaries, generic events. */
 export const FILTER_ACTIONS = ['introduced', 'resolved', 'summary', 'event'] as const;
 
@@ -19,20 +20,6 @@ export const filterSchema = z.strictObject({
   excludeProjects: z.array(z.string().min(1)).optional(),
 });
 export type TargetFilter = z.infer<typeof filterSchema>;
-
-/** TLS options shared by syslog and every HTTP-based target (files are read at start). */
-export const tlsSchema = z.strictObject({
-  /** PEM file of the CA that signed the peer's certificate (in addition to the system store). */
-  ca: z.string().min(1).optional(),
-  /** PEM client certificate and key, for mutual TLS. */
-  cert: z.string().min(1).optional(),
-  key: z.string().min(1).optional(),
-  /** Name to verify the certificate against (SNI), when it differs from the host. */
-  servername: z.string().min(1).optional(),
-  /** Certificate verification; turning it off is logged as a warning at every start. */
-  rejectUnauthorized: z.boolean().default(true),
-});
-export type TlsConfig = z.infer<typeof tlsSchema>;
 
 export const TARGET_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 

@@ -1,17 +1,12 @@
 // Builds a Target from its validated configuration; the one place that knows every target type.
-import type { Logger } from 'winston';
 import type { TargetConfig } from './target-schema.js';
-import type { Target } from './types.js';
+import type { Target, TargetDeps } from './types.js';
 import { buildElasticsearchTarget } from './elasticsearch/target.js';
 import { buildFileTarget } from './file/target.js';
 import { buildHttpTarget } from './http/target.js';
 import { buildRapid7Target } from './rapid7/target.js';
 import { buildSplunkHecTarget } from './splunk-hec/target.js';
 import { buildSyslogTarget } from './syslog/target.js';
-
-export interface TargetDeps {
-  logger: Logger;
-}
 
 type Builders = {
   [K in TargetConfig['type']]: (config: Extract<TargetConfig, { type: K }>, deps: TargetDeps) => Target;

@@ -1,32 +1,10 @@
 // The contract every target type implements: take encoded records, put them on the wire, or throw a typed error.
 import type { Logger } from 'winston';
+import type { RecordBatch } from '../record-batch.js';
 
-/** Output formats produced by normalizers/ encoders. */
-export type OutputFormat = 'cef' | 'leef' | 'ecs' | 'json';
-
-/** Severities in Snyk's vocabulary; records without one (generic events) leave it undefined. */
-export type Severity = 'low' | 'medium' | 'high' | 'critical';
-
-/** One record, already encoded for its target, as stored in a target job. */
-export interface EncodedRecord {
-  /** Deterministic record id (normalizers/): the same issue and action in the same delivery keep it. */
-  id: string;
-  /** When the event happened, ISO 8601 (Snyk's timestamp, else the time the receiver accepted it). */
-  time: string;
-  /** Record kind: a finding, a snapshot summary, or a generic event. */
-  kind: 'finding' | 'summary' | 'generic';
-  severity: Severity | undefined;
-  format: OutputFormat;
-  /** The encoded record: one CEF/LEEF line, or one JSON document as text. Never contains CR, LF or NUL. */
-  body: string;
-}
-
-/** What one target job carries to one target: the records of one Snyk delivery that passed its filter. */
-export interface RecordBatch {
-  /** The ingest job id (derived from the SHA-256 of the signed body). */
-  deliveryId: string;
-  transportId: string;
-  records: EncodedRecord[];
+/** What every target is built with. */
+export interface TargetDeps {
+  logger: Logger;
 }
 
 export interface SendContext {

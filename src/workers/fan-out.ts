@@ -1,7 +1,7 @@
 // Pure fan-out of one stored delivery: parse, normalise, filter and encode into one target job per target.
 import { encode, facets, normalize, PayloadError } from '../../normalizers/index.js';
 import type { TargetConfig } from '../targets/target-schema.js';
-import type { EncodedRecord } from '../targets/types.js';
+import type { EncodedRecord } from '../record-batch.js';
 import type { TargetJobData, IngestJobData } from '../queue/jobs.js';
 import { passesFilter } from './filter.js';
 

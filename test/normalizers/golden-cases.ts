@@ -2,11 +2,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { DeliveryContext, OutputFormat } from '../../normalizers/index.js';
+import { OUTPUT_FORMATS, type DeliveryContext, type OutputFormat } from '../../normalizers/index.js';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/snyk/', import.meta.url));
 export const GOLDEN_DIR = fileURLToPath(new URL('../golden/', import.meta.url));
-export const FORMATS: readonly OutputFormat[] = ['cef', 'leef', 'ecs', 'json'];
+export const FORMATS: readonly OutputFormat[] = OUTPUT_FORMATS;
 
 export interface GoldenCase {
   /** Golden files are `test/golden/<name>.<format>`. */

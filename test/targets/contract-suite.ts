@@ -4,7 +4,8 @@
 // which record ids the peer parsed. A case that cannot apply (syslog has no Retry-After) is declared not applicable
 // with a reason next to its setup, and registers no test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EncodedRecord, Target } from '../../src/targets/types.js';
+import type { EncodedRecord } from '../../src/record-batch.js';
+import type { Target } from '../../src/targets/types.js';
 import { batchOf, jsonRecords, recordingContext, deliveryFailure } from '../helpers/peers/records.js';
 
 /** Peer behaviours the suite asks for; each peer maps them onto its protocol. */

@@ -1,6 +1,7 @@
 // Configuration of the Elasticsearch target: _bulk `create` of ECS or JSON documents into an index or data stream.
 import { z } from 'zod';
-import { commonTargetFields, tlsSchema } from '../common-config.js';
+import { tlsSchema } from '../../net/tls.js';
+import { commonTargetFields } from '../common-config.js';
 import { batchSchema, checkTlsMatchesUrl, httpUrlSchema, timeoutMsSchema } from '../shared/http-config.js';
 
 /** Elasticsearch index-name rules (create index API): lower case, no \ / * ? " < > | space , #, not starting with - _ +. */

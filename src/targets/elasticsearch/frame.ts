@@ -1,5 +1,5 @@
 // Pure request-body builders of the Elasticsearch target: _bulk NDJSON with one `create` action per record.
-import type { EncodedRecord } from '../types.js';
+import type { EncodedRecord } from '../../record-batch.js';
 import { recordAsJson } from '../shared/http-body.js';
 
 /**

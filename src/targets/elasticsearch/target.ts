@@ -1,6 +1,6 @@
 // The Elasticsearch target: _bulk `create` requests; per-item results decide what is checkpointed, retried or rejected.
 import type { ElasticsearchTargetConfig } from './config.js';
-import type { TargetDeps } from '../registry.js';
+import type { TargetDeps } from '../types.js';
 import type { Target } from '../types.js';
 import { createBatcher, type BatchItem } from '../shared/batcher.js';
 import { classifyHttpStatus } from '../shared/classify-http.js';

@@ -1,8 +1,9 @@
 // The file target: appends each record as one line and fsyncs before the target job completes.
 import { open } from 'node:fs/promises';
 import type { FileTargetConfig } from './config.js';
-import type { TargetDeps } from '../registry.js';
-import type { RecordBatch, Target } from '../types.js';
+import type { TargetDeps } from '../types.js';
+import type { RecordBatch } from '../../record-batch.js';
+import type { Target } from '../types.js';
 import { SendError } from '../../errors.js';
 import { frameLines } from './frame.js';
 import { classifyFileError } from './classify.js';

@@ -1,6 +1,7 @@
 // Configuration of the generic HTTP target: POST batches of records as NDJSON or a JSON array to any collector.
 import { z } from 'zod';
-import { commonTargetFields, FORMATS, tlsSchema } from '../common-config.js';
+import { tlsSchema } from '../../net/tls.js';
+import { commonTargetFields, OUTPUT_FORMATS } from '../common-config.js';
 import {
   batchSchema,
   checkTlsMatchesUrl,
@@ -38,7 +39,7 @@ export const httpTargetSchema = z
   .strictObject({
     ...commonTargetFields,
     type: z.literal('http'),
-    format: z.enum(FORMATS).default('json'),
+    format: z.enum(OUTPUT_FORMATS).default('json'),
     /** Where records are sent, e.g. https://collector.example/ingest. */
     url: httpUrlSchema('url'),
     method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),

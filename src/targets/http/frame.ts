@@ -1,5 +1,5 @@
 // Pure request-body builders of the HTTP target: NDJSON (one JSON value per line) or one JSON array per request.
-import type { EncodedRecord } from '../types.js';
+import type { EncodedRecord } from '../../record-batch.js';
 import { recordAsJson } from '../shared/http-body.js';
 
 export type HttpEncoding = 'ndjson' | 'json-array';

@@ -1,6 +1,6 @@
 // The generic HTTP target: batches records into NDJSON or JSON-array requests over a keep-alive agent.
 import type { HttpTargetConfig } from './config.js';
-import type { TargetDeps } from '../registry.js';
+import type { TargetDeps } from '../types.js';
 import type { Target } from '../types.js';
 import { createBatcher, type BatchItem } from '../shared/batcher.js';
 import { secretHeaderValues } from '../shared/http-body.js';

@@ -1,6 +1,7 @@
 // Configuration of the Rapid7 InsightIDR target: webhook (HTTPS POST), token TCP over TLS, or a collector's syslog listener.
 import { z } from 'zod';
-import { commonTargetFields, FORMATS, tlsSchema } from '../common-config.js';
+import { tlsSchema } from '../../net/tls.js';
+import { commonTargetFields, OUTPUT_FORMATS } from '../common-config.js';
 import { FACILITIES, type FacilityName } from '../syslog/frame.js';
 import { streamFields } from '../syslog/config.js';
 import { parseHostPort, RAPID7_REGIONS, TOKEN_PATTERN } from './endpoint.js';
@@ -12,7 +13,7 @@ export const rapid7TargetSchema = z
     ...commonTargetFields,
     type: z.literal('rapid7'),
     /** JSON is what Log Search filters by field (Rapid7 docs, "Log Search: JSON key-value search"); CEF and LEEF are keyword-searchable text. */
-    format: z.enum(FORMATS).default('json'),
+    format: z.enum(OUTPUT_FORMATS).default('json'),
     /**
      * webhook: HTTPS POST per record to https://<region>.webhook.logs.insight.rapid7.com/v1/noformat/<token> (204).
      * token-tls: one TLS connection to <region>.data.logs.insight.rapid7.com:443, each line "<token> <record>".

@@ -1,5 +1,5 @@
 // Pure encoders for Rapid7 ingestion: token-TCP lines and webhook request bodies.
-import type { EncodedRecord } from '../types.js';
+import type { EncodedRecord } from '../../record-batch.js';
 import { singleLine } from '../syslog/frame.js';
 
 /**

@@ -1,7 +1,7 @@
 // The Rapid7 InsightIDR target: builds the webhook, token-TLS or syslog transport from one configuration.
 import { SendError } from '../../errors.js';
-import type { TargetDeps } from '../registry.js';
-import { buildTlsOptions } from '../shared/tls-options.js';
+import type { TargetDeps } from '../types.js';
+import { buildTlsOptions } from '../../net/tls.js';
 import { syslogTargetSchema } from '../syslog/config.js';
 import { StreamConnection } from '../syslog/connection.js';
 import { buildSyslogTarget } from '../syslog/target.js';

@@ -1,9 +1,10 @@
 // The Rapid7 webhook transport: one HTTPS POST per record on a keep-alive agent, a few in flight per job.
 import type { Agent } from 'node:http';
 import { retryable, type SendError } from '../../errors.js';
-import type { TlsConfig } from '../common-config.js';
+import type { TlsConfig } from '../../net/tls.js';
 import { createHttpAgent, httpRequest } from '../shared/http-request.js';
-import type { RecordBatch, EncodedRecord, SendContext } from '../types.js';
+import type { RecordBatch, EncodedRecord } from '../../record-batch.js';
+import type { SendContext } from '../types.js';
 import { classifyWebhookFailure, classifyWebhookResponse } from './classify.js';
 import { webhookRequest } from './frame.js';
 

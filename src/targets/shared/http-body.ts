@@ -1,5 +1,5 @@
 // Pure helpers shared by the HTTP-based targets: a record as JSON text, secret header values, a safe response excerpt.
-import type { EncodedRecord } from '../types.js';
+import type { EncodedRecord } from '../../record-batch.js';
 
 /**
  * The record as a JSON value in text form. json and ecs bodies already are one JSON document (normalizers/ guarantee

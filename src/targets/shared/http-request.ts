@@ -21,8 +21,8 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Logger } from 'winston';
-import type { TlsConfig } from '../common-config.js';
-import { buildTlsOptions } from './tls-options.js';
+import type { TlsConfig } from '../../net/tls.js';
+import { buildTlsOptions } from '../../net/tls.js';
 import { RequestAbortedError, RequestTimeoutError } from './classify-http.js';
 
 const gzip = promisify(gzipCallback);

@@ -1,6 +1,7 @@
 // Configuration of the Splunk HTTP Event Collector target, with optional indexer acknowledgement.
 import { z } from 'zod';
-import { commonTargetFields, FORMATS, tlsSchema } from '../common-config.js';
+import { tlsSchema } from '../../net/tls.js';
+import { commonTargetFields, OUTPUT_FORMATS } from '../common-config.js';
 import { batchSchema, checkTlsMatchesUrl, httpUrlSchema, timeoutMsSchema } from '../shared/http-config.js';
 
 const ackSchema = z
@@ -20,7 +21,7 @@ export const splunkHecTargetSchema = z
   .strictObject({
     ...commonTargetFields,
     type: z.literal('splunk-hec'),
-    format: z.enum(FORMATS).default('json'),
+    format: z.enum(OUTPUT_FORMATS).default('json'),
     /** The HEC base URL, e.g. https://splunk.example:8088; events go to <url>/services/collector/event. */
     url: httpUrlSchema('url').refine((value) => !/\/services\/collector/.test(value), {
       message: 'give the HEC base URL (e.g. https://splunk.example:8088); /services/collector/event is added',

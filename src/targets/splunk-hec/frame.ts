@@ -1,5 +1,5 @@
 // Pure request-body builders of the Splunk HEC target: one JSON envelope per event, concatenated ("Format events for HEC").
-import type { EncodedRecord } from '../types.js';
+import type { EncodedRecord } from '../../record-batch.js';
 import { recordAsJson } from '../shared/http-body.js';
 
 export interface HecMetadata {

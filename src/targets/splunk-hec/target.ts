@@ -1,7 +1,7 @@
 // The Splunk HEC target: batches of event envelopes to /services/collector/event, optionally confirmed by indexer acks.
 import { randomUUID } from 'node:crypto';
 import type { SplunkHecTargetConfig } from './config.js';
-import type { TargetDeps } from '../registry.js';
+import type { TargetDeps } from '../types.js';
 import type { Target } from '../types.js';
 import { createBatcher, type BatchItem } from '../shared/batcher.js';
 import { httpRequest, httpTargetBase } from '../shared/http-request.js';

@@ -1,6 +1,7 @@
 // Configuration of the syslog target: RFC 5424 or RFC 3164 records over UDP, TCP or TLS, written on node:net/tls/dgram.
 import { z } from 'zod';
-import { commonTargetFields, FORMATS, tlsSchema } from '../common-config.js';
+import { tlsSchema } from '../../net/tls.js';
+import { commonTargetFields, OUTPUT_FORMATS } from '../common-config.js';
 import { FACILITIES, isSdName, type FacilityName } from './frame.js';
 
 const FACILITY_NAMES = Object.keys(FACILITIES) as [FacilityName, ...FacilityName[]];
@@ -23,7 +24,7 @@ export const syslogTargetSchema = z
   .strictObject({
     ...commonTargetFields,
     type: z.literal('syslog'),
-    format: z.enum(FORMATS).default('cef'),
+    format: z.enum(OUTPUT_FORMATS).default('cef'),
     host: z.string().min(1, 'host is the collector name or IP address, e.g. siem.example.com'),
     /** Default 6514 for tls (RFC 5425 §4.1), 514 for tcp and udp. */
     port: z.number().int().min(1, 'port is 1-65535').max(65535, 'port is 1-65535').optional(),

@@ -1,5 +1,5 @@
 // Pure syslog encoding: PRI, RFC 5424 and RFC 3164 headers, STRUCTURED-DATA escaping and RFC 6587 / RFC 5425 framing.
-import type { EncodedRecord, Severity } from '../types.js';
+import type { EncodedRecord, Severity } from '../../record-batch.js';
 
 /** RFC 5424 §6.2.1 facility codes by name; local0–local7 are 16–23. */
 export const FACILITIES = {

@@ -1,9 +1,10 @@
 // The syslog target: encodes each record as an RFC 5424 or RFC 3164 message and sends it over UDP, TCP or TLS.
 import { hostname as osHostname } from 'node:os';
 import { permanent } from '../../errors.js';
-import type { TargetDeps } from '../registry.js';
-import { buildTlsOptions } from '../shared/tls-options.js';
-import type { RecordBatch, EncodedRecord, SendContext, Target } from '../types.js';
+import type { TargetDeps } from '../types.js';
+import { buildTlsOptions } from '../../net/tls.js';
+import type { RecordBatch, EncodedRecord } from '../../record-batch.js';
+import type { SendContext, Target } from '../types.js';
 import type { SyslogTargetConfig } from './config.js';
 import { StreamConnection } from './connection.js';
 import {

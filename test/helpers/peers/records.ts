@@ -2,7 +2,8 @@
 import { expect } from 'vitest';
 import winston from 'winston';
 import { SendError } from '../../../src/errors.js';
-import type { EncodedRecord, OutputFormat, SendContext } from '../../../src/targets/types.js';
+import type { EncodedRecord, OutputFormat } from '../../../src/record-batch.js';
+import type { SendContext } from '../../../src/targets/types.js';
 
 /** Records whose JSON body carries its id (so peers can report which ids they parsed). */
 export function jsonRecords(count: number, prefix = 'r', format: OutputFormat = 'json'): EncodedRecord[] {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SendError } from '../../../src/errors.js';
 import { elasticsearchTargetSchema } from '../../../src/targets/elasticsearch/config.js';
 import { buildElasticsearchTarget } from '../../../src/targets/elasticsearch/target.js';
-import type { EncodedRecord, Target } from '../../../src/targets/types.js';
+import type { EncodedRecord } from '../../../src/record-batch.js';
+import type { Target } from '../../../src/targets/types.js';
 import {
   startElasticsearchPeer,
   storedIds,

@@ -2,7 +2,8 @@
 import { PassThrough } from 'node:stream';
 import { fileTargetSchema } from '../../../src/targets/file/config.js';
 import { buildFileTarget } from '../../../src/targets/file/target.js';
-import type { EncodedRecord, SendContext } from '../../../src/targets/types.js';
+import type { EncodedRecord } from '../../../src/record-batch.js';
+import type { SendContext } from '../../../src/targets/types.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 
 // node --import tsx append-child.ts PATH NAME BATCHES RECORDS_PER_BATCH BODY_BYTES; prints a line per batch appended.

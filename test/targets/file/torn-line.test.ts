@@ -10,7 +10,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fileTargetSchema } from '../../../src/targets/file/config.js';
 import { repairPartialLastLine } from '../../../src/targets/file/partial-line.js';
 import { buildFileTarget } from '../../../src/targets/file/target.js';
-import type { EncodedRecord, SendContext, Target } from '../../../src/targets/types.js';
+import type { EncodedRecord } from '../../../src/record-batch.js';
+import type { SendContext, Target } from '../../../src/targets/types.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 
 const TSX = fileURLToPath(new URL('../../../node_modules/tsx/dist/esm/index.mjs', import.meta.url));

@@ -1,6 +1,6 @@
 // fast-check arbitraries for EncodedRecords: JSON documents (json/ecs) and single-line text (cef/leef).
 import fc from 'fast-check';
-import type { EncodedRecord } from '../../../src/targets/types.js';
+import type { EncodedRecord } from '../../../src/record-batch.js';
 
 /** A JSON object body without CR/LF in its text form (JSON.stringify escapes them inside strings). */
 const jsonDoc = fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 6 }).map((doc) => JSON.stringify(doc));

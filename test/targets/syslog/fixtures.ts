@@ -1,6 +1,7 @@
 // Shared test fixtures for the syslog and Rapid7 targets: records, batches, a silent logger and a send context.
 import winston from 'winston';
-import type { RecordBatch, EncodedRecord, SendContext, Severity } from '../../../src/targets/types.js';
+import type { RecordBatch, EncodedRecord, Severity } from '../../../src/record-batch.js';
+import type { SendContext } from '../../../src/targets/types.js';
 
 export const silentLogger = winston.createLogger({ silent: true });
 

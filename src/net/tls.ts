@@ -1,8 +1,22 @@
-// Turns a target's `tls` block into Node TLS options: files read once at build time, TLS 1.2 minimum, verification on.
+// The `tls` block of Redis and of every network target: its schema, and the Node TLS options built from it.
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { rootCertificates } from 'node:tls';
-import type { TlsConfig } from '../common-config.js';
+import { z } from 'zod';
+
+/** TLS options shared by Redis, syslog and every HTTP-based target (files are read at start). */
+export const tlsSchema = z.strictObject({
+  /** PEM file of the CA that signed the peer's certificate (in addition to the system store). */
+  ca: z.string().min(1).optional(),
+  /** PEM client certificate and key, for mutual TLS. */
+  cert: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  /** Name to verify the certificate against (SNI), when it differs from the host. */
+  servername: z.string().min(1).optional(),
+  /** Certificate verification; turning it off is logged as a warning at every start. */
+  rejectUnauthorized: z.boolean().default(true),
+});
+export type TlsConfig = z.infer<typeof tlsSchema>;
 
 function readPem(path: string, what: string): string {
   try {
