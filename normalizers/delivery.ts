@@ -9,7 +9,7 @@ import type { DeliveryContext, DeliveryInfo } from './types.js';
 const NOT_PRINTABLE = /[^\x20-\x7e]/g;
 
 /**
- * X-Snyk-Timestamp is unsigned (snyk-webhooks.md §5.3): anyone replaying a captured body picks it. It becomes the
+ * X-Snyk-Timestamp is unsigned (the signature covers the body only): anyone replaying a captured body picks it. It becomes the
  * record time only when it is a valid ISO 8601 date-time within [receivedAt - 7 days, receivedAt + 5 minutes]
  * (limits.ts); otherwise the record time is receivedAt and the header is kept, bounded and printable, as text.
  */

@@ -1,6 +1,6 @@
 // What one payload may cost: limits on issues, identifiers and text, set far above real Snyk payloads (mapping §8).
 
-// Real deliveries (snyk-webhooks.md §7, §8.5): a snapshot carries only the issues introduced and resolved since the
+// Real deliveries (the captures in test/fixtures/snyk/, Snyk's payload docs): a snapshot carries only the issues introduced and resolved since the
 // previous test, about 1,500 each for a large change; an issue lists a handful of CVE/CWE/GHSA ids, package versions
 // and fixed-in versions, and its advisory is 4.5-5.5 KB of Markdown. Each limit leaves a margin of six times or more,
 // so it only ever cuts a pathological or hostile payload, and every cut is counted in the record (mapping §8).

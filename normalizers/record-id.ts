@@ -20,7 +20,7 @@ export interface RecordIdParts {
 
 /**
  * Hashes the body hash, the event, the action and the finding's identity (project, issue, package and versions).
- * X-Snyk-Transport-ID and X-Snyk-Timestamp are unsigned (snyk-webhooks.md §5.3), so they take no part: a replay of
+ * X-Snyk-Transport-ID and X-Snyk-Timestamp are unsigned (the signature covers the body only: https://docs.snyk.io/snyk-api/how-to-use-snyk-webhooks-apis/webhooks), so they take no part: a replay of
  * a body, with any headers and at any time, yields the same ids, and a SIEM can drop the duplicates. A re-test
  * is a new body (project.lastTestedDate changes), so an issue introduced again later gets a new id. The parts are
  * JSON-encoded so that no choice of values can collide by concatenation.

@@ -25,7 +25,7 @@ function isKnown(event: string): event is KnownEvent {
 }
 
 /**
- * The normaliser for an event. Every ping version yields no record (an older Snyk page named `ping/v1`, §3);
+ * The normaliser for an event. Every ping version yields no record (an older Snyk page named `ping/v1`);
  * any other unknown value, such as a future `project_snapshot/v1`, yields one generic record.
  */
 export function normalizerFor(event: string): Normalizer {

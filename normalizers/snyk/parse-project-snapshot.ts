@@ -57,7 +57,8 @@ function toPayloadError(error: z.ZodError): PayloadError {
 
 function toOrg(raw: RawProjectSnapshot): OrgInfo | undefined {
   const org = raw.org;
-  // The group sits at the top level (docs) or under org.group (2021 captures), where it may be null (§8.2).
+  // The group sits at the top level (docs) or under org.group (2021 captures), where it may be null
+  // (test/fixtures/snyk/README.md, "Variations to parse for").
   const group = raw.group ?? org?.group;
   if (org === undefined && group === undefined) return undefined;
   return compact({
@@ -70,7 +71,8 @@ function toOrg(raw: RawProjectSnapshot): OrgInfo | undefined {
   });
 }
 
-// SCM project names look like `owner/repo(branch):path/to/manifest` or `owner/repo:package.json` (§8.3).
+// SCM project names look like `owner/repo(branch):path/to/manifest` or `owner/repo:package.json` (the
+// project names in test/fixtures/snyk/).
 const SCM_PROJECT_NAME = /^([^:()]+)(?:\(([^()]*)\))?:(.+)$/;
 
 function toProject(raw: RawProjectSnapshot['project']): ProjectInfo {

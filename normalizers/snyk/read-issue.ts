@@ -56,7 +56,7 @@ export function readIssue(value: unknown, path: string): IssueInfo {
     packageVersions: lists.packageVersions.items,
   };
   set(issue, 'omitted', omittedCounts(lists));
-  // The advisory is markdown of several KB (§8.5), so it has a limit of its own.
+  // The advisory is markdown of several KB (4.5-5.5 KB in the fixtures), so it has a limit of its own.
   set(issue, 'description', asString(data['description'], LIMITS.descriptionLength));
   const cvssScore = asNumber(data['cvssScore']);
   if (cvssScore !== undefined && cvssScore >= 0 && cvssScore <= 10) issue.cvssScore = cvssScore;
@@ -72,13 +72,14 @@ export function readIssue(value: unknown, path: string): IssueInfo {
   set(issue, 'isPinnable', asBoolean(fix['isPinnable']));
   set(issue, 'isFixable', asBoolean(fix['isFixable']));
   set(issue, 'isPartiallyFixable', asBoolean(fix['isPartiallyFixable']));
-  // "populated for container projects only" (§8.5), in fixInfo and in issueData.
+  // "populated for container projects only" (Snyk's payload docs), in fixInfo and in issueData.
   set(
     issue,
     'nearestFixedInVersion',
     asString(fix['nearestFixedInVersion']) ?? asString(data['nearestFixedInVersion']),
   );
-  // priorityScore duplicates priority.score and is not in the spec; either may be missing (§8.5).
+  // priorityScore duplicates priority.score and is not in Snyk's payload docs; either may be missing
+  // (test/fixtures/snyk/README.md, "Variations to parse for").
   set(
     issue,
     'priorityScore',

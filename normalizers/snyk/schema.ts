@@ -44,6 +44,17 @@ const attributes = z
     };
   });
 
+/** An optional object that is dropped, not refused, when it is null or of the wrong shape (2021 captures send null). */
+function lenientObject<T extends z.ZodType>(schema: T) {
+  return z
+    .unknown()
+    .optional()
+    .transform((v) => {
+      const r = schema.safeParse(v);
+      return r.success && typeof v === 'object' && v !== null ? (r.data as z.output<T>) : undefined;
+    });
+}
+
 export const groupSchema = z.object({ id: optString, name: optString });
 
 export const orgSchema = z.object({
@@ -51,14 +62,9 @@ export const orgSchema = z.object({
   name: optString,
   slug: optString,
   url: optString,
-  // 2021 captures put the group here (object or null) instead of at the top level (§8.2).
-  group: z
-    .unknown()
-    .optional()
-    .transform((v) => {
-      const r = groupSchema.safeParse(v);
-      return r.success && typeof v === 'object' && v !== null ? r.data : undefined;
-    }),
+  // 2021 captures put the group here (object or null) instead of at the top level
+  // (test/fixtures/snyk/README.md, "Variations to parse for").
+  group: lenientObject(groupSchema),
 });
 
 export const projectSchema = z.object(
@@ -84,23 +90,11 @@ export const projectSchema = z.object(
 export const projectSnapshotSchema = z.object(
   {
     project: projectSchema,
-    org: z
-      .unknown()
-      .optional()
-      .transform((v) => {
-        const r = orgSchema.safeParse(v);
-        return r.success && typeof v === 'object' && v !== null ? r.data : undefined;
-      }),
-    group: z
-      .unknown()
-      .optional()
-      .transform((v) => {
-        const r = groupSchema.safeParse(v);
-        return r.success && typeof v === 'object' && v !== null ? r.data : undefined;
-      }),
+    org: lenientObject(orgSchema),
+    group: lenientObject(groupSchema),
     // Issues are read by read-issue.ts, by hand: it is the hot path, and zod costs ~10x more per issue there.
     newIssues: z.array(z.unknown(), { error: 'newIssues must be an array' }).optional(),
-    // Absent in 2021 captures (§8.2): treated as empty.
+    // Absent in 2021 captures (test/fixtures/snyk/README.md): treated as empty.
     removedIssues: z.array(z.unknown(), { error: 'removedIssues must be an array' }).nullish(),
   },
   { error: 'payload must be a JSON object' },
