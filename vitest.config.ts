@@ -1,14 +1,73 @@
-// Vitest configuration: real Redis and real peers make tests I/O-bound, so files run in separate forks.
+// Vitest configuration: four tiers as projects (unit, integration, cli, property), coverage of src/ and normalizers/.
 import { configDefaults, defineConfig } from 'vitest/config';
+
+/*
+ * A test file's name says what it starts (docs: https://vitest.dev/guide/projects):
+ *   *.test.ts       unit: no Redis, no child process, no socket (test/helpers/unit-guard.ts enforces it)
+ *   *.int.test.ts   integration: real Redis, syslog-ng, collectors and in-process daemons on loopback
+ *   *.cli.test.ts   the CLI as built (dist/src/cli/main.js), spawned as a child process
+ *   *.prop.test.ts  the long property runs (fast-check, thousands of cases)
+ * A test lives at the path of the module it tests: test/workers/filter.test.ts tests src/workers/filter.ts.
+ */
+
+const INTEGRATION = ['test/**/*.int.test.ts'];
+const CLI = ['test/**/*.cli.test.ts'];
+const PROPERTY = ['test/**/*.prop.test.ts'];
+// The fault suite has its own configuration and run (vitest.faults.config.ts, npm run test:faults).
+const EXCLUDE = [...configDefaults.exclude, 'test/faults/**'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // The fault suite has its own configuration and run (vitest.faults.config.ts, npm run test:faults).
-    exclude: [...configDefaults.exclude, 'test/faults/**'],
+    // Real Redis and real peers make tests I/O-bound, so files run in separate forks.
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/reporters/summary.ts'],
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts', 'normalizers/**/*.ts'],
+      // text-summary prints the four figures to stdout, where .ci/run shows them; html is for reading locally.
+      reporter: ['text-summary', 'html'],
+      reportsDirectory: 'coverage',
+      // Report (and check the thresholds) when a test failed too: CI's log shows the figures of every run.
+      reportOnFailure: true,
+      // About half a point under the figures of npm test on 2026-11-28 (lines 84.94, branches 74.29, functions
+      // 85.34, statements 82.67 %), room for timing-dependent branches; coverage can only rise: raise them with it.
+      thresholds: { lines: 84.4, branches: 73.8, functions: 84.8, statements: 82.1 },
+    },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...EXCLUDE, ...INTEGRATION, ...CLI, ...PROPERTY],
+          setupFiles: ['test/helpers/unit-guard.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'integration', include: INTEGRATION, exclude: EXCLUDE },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'cli',
+          include: CLI,
+          exclude: EXCLUDE,
+          // Builds dist/ once, before any CLI test spawns dist/src/cli/main.js.
+          globalSetup: ['test/helpers/build-cli.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'property',
+          include: PROPERTY,
+          exclude: EXCLUDE,
+          setupFiles: ['test/helpers/unit-guard.ts'],
+        },
+      },
+    ],
   },
 });

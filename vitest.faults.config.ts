@@ -9,7 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 240_000,
     hookTimeout: 120_000,
-    globalSetup: ['test/faults/harness/global-setup.ts'],
+    // build-cli.ts builds dist/, which the harness spawns (test/helpers/cli.ts) as the forwarder under test.
+    globalSetup: ['test/helpers/build-cli.ts', 'test/faults/harness/global-setup.ts'],
     reporters: ['default', './test/reporters/summary.ts'],
   },
 });

@@ -16,6 +16,7 @@ import { startPipelineWorkers, type PipelineWorkers } from './lifecycle/pipeline
 import { isNoop, planReload } from './lifecycle/reload-plan.js';
 import { ping, probeWithin, type ProbeResult } from './lifecycle/readiness.js';
 import { settlesWithin } from './lifecycle/close-within.js';
+import { attachClientErrors, clientErrorListener } from './telemetry/client-errors.js';
 import { Counters } from './telemetry/counters.js';
 import { secrets as secretRegistry } from './telemetry/logger.js';
 
@@ -83,7 +84,8 @@ async function resolveRedis(
 
 async function checkRedis(url: string, tls: TlsConfig | undefined, logger: Logger): Promise<void> {
   const client = createAdminClient(url, tls);
-  client.on('error', () => undefined);
+  // A failed connect() is logged below; the events are logged (rate-limited) and counted too.
+  client.on('error', clientErrorListener('redis_check'));
   try {
     await client.connect();
     warnAboutRedis(await inspectRedis(client), logger);
@@ -112,13 +114,19 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
   const { role, logger } = options;
   let config = options.config;
   const counters = new Counters();
+  // Error events of this process's clients (telemetry/client-errors.ts) reach this daemon's log and counters until it
+  // stops, including those of clients created outside it: the log transport, the embedded-Redis probe.
+  const clientErrors = attachClientErrors(logger, counters);
   const fatalListeners: Array<(reason: string) => void> = [];
   let fatalReason: string | undefined;
   let shuttingDown = false;
   const stops: Array<{ name: string; run: (deadline: number, graceMs: number) => Promise<string> }> = [];
 
   for (const secret of config.receiver.secrets) secretRegistry.add(secret);
-  const redis = await resolveRedis(config, logger);
+  const redis = await resolveRedis(config, logger).catch((error: unknown) => {
+    clientErrors.detach();
+    throw error;
+  });
   const embedded = redis.embedded;
   if (embedded) {
     // Stopped last, after every client of it.
@@ -172,7 +180,8 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       for (const secret of secrets) secretRegistry.add(secret);
       const client = createProducerClient(redis.url, config.redis.commandTimeoutMs, redis.tls);
       producerClient = client;
-      client.on('error', () => undefined);
+      // The receiver answers 503 while the client is not ready; its reconnection errors are logged and counted.
+      client.on('error', clientErrorListener('receiver_redis'));
       await waitForReady(client, 5000);
       const producer = createIngestProducer({
         client,
@@ -214,6 +223,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
     }
   } catch (error) {
     for (const stop of stops) await stop.run(Date.now() + STOP_MARGIN_MS, 0).catch(() => undefined);
+    clientErrors.detach();
     throw error;
   }
 
@@ -318,6 +328,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
             clean = false;
           steps.push(`${stop.name}: ${outcome}`);
         }
+        clientErrors.detach();
         return { clean, steps };
       })();
       return stopping;

@@ -11,10 +11,12 @@ export const DLQ_HELP = `Usage: snyk-siem-forwarder dlq <list|show|replay|purge>
 
 Dead letters are target jobs that a target rejected permanently or that ran out of retries, kept
 with their reason in that target's queue; the "ingest" queue holds deliveries whose payload could
-not be understood. Replaying keeps every record id, so a SIEM can still drop duplicates.
+not be understood. Each reason has a code (docs/errors.md says what it means and what to do), its
+message, the attempts made and the times of the first and last failure. Replaying keeps every
+record id, so a SIEM can still drop duplicates.
 
   dlq list [--target T]                  List dead letters (all queues, or one target, or "ingest")
-  dlq show ID                            Print one dead letter with its records or payload
+  dlq show ID                            Print one dead letter, its reason and its records or payload
   dlq replay ID... [--target T]          Retry the given dead letters (of T only, with --target)
   dlq replay --target T                  Retry every dead letter of one queue
   dlq replay --all [--target T]          Retry every dead letter
@@ -68,7 +70,8 @@ function row(letter: DeadLetter): string {
     letter.failedAt ?? '-',
     String(letter.attempts),
     String(letter.records),
-    letter.reason,
+    letter.reason.code,
+    letter.reason.message,
   ].join('\t');
 }
 
@@ -77,7 +80,7 @@ function printLetters(io: DlqIo, letters: readonly DeadLetter[], json: boolean):
     for (const letter of letters) io.stdout.write(`${JSON.stringify(letter)}\n`);
     return;
   }
-  io.stdout.write(`ID\tQUEUE\tFAILED-AT\tATTEMPTS\tRECORDS\tREASON\n`);
+  io.stdout.write(`ID\tQUEUE\tFAILED-AT\tATTEMPTS\tRECORDS\tCODE\tREASON\n`);
   for (const letter of letters) io.stdout.write(`${row(letter)}\n`);
 }
 

@@ -1,14 +1,18 @@
 // The dead-letter queues: each target queue's failed set (and the ingest queue's), listed, shown, replayed, purged.
-import { Queue, type ConnectionOptions, type Job } from 'bullmq';
-import type { TargetJobData, IngestJobData } from './jobs.js';
+import { Queue, UnrecoverableError, type ConnectionOptions, type Job } from 'bullmq';
+import { isErrorCode } from '../errors.js';
+import { FAILURE_MARKS } from './failures.js';
+import type { DeadLetterReason, TargetJobData, IngestJobData } from './jobs.js';
 import { INGEST_QUEUE, targetQueueName } from './names.js';
+import { decideFailure } from './retry-policy.js';
 
 export interface DeadLetter {
   id: string;
   /** The target's name, or "ingest" for deliveries whose payload could not be normalised. */
   queue: string;
   transportId: string;
-  reason: string;
+  /** Why, with its registry code (src/errors.ts). */
+  reason: DeadLetterReason;
   attempts: number;
   queuedAt: string;
   failedAt: string | undefined;
@@ -19,13 +23,32 @@ type AnyJob = Job<TargetJobData | IngestJobData>;
 
 const PAGE = 500;
 
+/**
+ * The structured reason of a dead letter: the one stored in its data when it was dead-lettered, or, for one
+ * dead-lettered before reasons were stored (or whose reason could not be written), the `code: message` line of its
+ * failedReason read back. Only the times of the last failure are known then.
+ */
+export function reasonOf(
+  job: Pick<AnyJob, 'data' | 'failedReason' | 'attemptsMade' | 'finishedOn' | 'timestamp'>,
+): DeadLetterReason {
+  const stored = job.data.deadLetter;
+  if (stored !== undefined && isErrorCode(stored.code)) return stored;
+  const line = job.failedReason ?? '';
+  const [, prefix, message = ''] = /^([a-z_]+): ([\s\S]*)$/.exec(line) ?? [];
+  const at = new Date(job.finishedOn ?? job.timestamp).toISOString();
+  const common = { attempts: job.attemptsMade, firstFailedAt: at, lastFailedAt: at };
+  if (isErrorCode(prefix)) return { code: prefix, message, ...common };
+  // A line without a code was BullMQ's own (a stall too many) or an unclassified error's: judged as BullMQ failed it.
+  return { code: decideFailure(new UnrecoverableError(line)).code, message: line, ...common };
+}
+
 function describe(queue: string, job: AnyJob): DeadLetter {
   const data = job.data;
   return {
     id: job.id ?? '',
     queue,
     transportId: data.transportId,
-    reason: job.failedReason ?? '',
+    reason: reasonOf(job),
     attempts: job.attemptsMade,
     queuedAt: new Date(job.timestamp).toISOString(),
     failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
@@ -76,11 +99,15 @@ export function openDeadLetters(options: {
   }
 
   async function replayJob(queue: Queue, job: AnyJob): Promise<void> {
-    // A replay restarts the retry-age clock and the attempt count; the records and their ids stay as they were.
-    if ('records' in job.data) await job.updateData({ ...job.data, replayedAt: Date.now(), rejected: {} });
+    // A replay restarts the retry-age clock and the attempt count, and drops the old reason; the records and their
+    // ids stay as they were. An ingest job is rewritten only to drop its reason (its raw body is in the data).
+    const { deadLetter, ...data } = job.data;
+    if ('records' in data) await job.updateData({ ...data, replayedAt: Date.now(), rejected: {} });
+    else if (deadLetter !== undefined) await job.updateData(data);
     // And the stall count, which BullMQ keeps in the job hash ("stc", moveStalledJobsToWait.lua) and never resets:
-    // a job dead-lettered for stalling would otherwise go straight back at its next stall.
-    await (await queue.backend.client).hdel(queue.toKey(job.id ?? ''), 'stc');
+    // a job dead-lettered for stalling would otherwise go straight back at its next stall. The failure marks
+    // (queue/failures.ts) restart too, so that firstFailedAt counts from the replay.
+    await (await queue.backend.client).hdel(queue.toKey(job.id ?? ''), 'stc', ...FAILURE_MARKS);
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
   }
 
@@ -114,9 +141,12 @@ export function openDeadLetters(options: {
         for (const job of await failedJobs(queue)) out.push(describe(name, job));
       return out;
     },
+    /** One dead letter, and its job data without the reason (the letter has it). */
     async show(id: string): Promise<{ letter: DeadLetter; data: unknown } | undefined> {
       const found = await find(id, pick(undefined));
-      return found ? { letter: describe(found.name, found.job), data: found.job.data } : undefined;
+      if (!found) return undefined;
+      const { deadLetter: _reason, ...data } = found.job.data;
+      return { letter: describe(found.name, found.job), data };
     },
     /**
      * The dead letters a replay or purge would touch: the given ids (only those in a failed set, and in the target's

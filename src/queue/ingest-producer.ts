@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { INGEST_JOB, type IngestJobData } from './jobs.js';
 import { INGEST_QUEUE } from './names.js';
 import { closeWithin } from '../lifecycle/close-within.js';
+import { clientErrorListener } from '../telemetry/client-errors.js';
 
 export interface IngestProducerOptions {
   client: Redis;
@@ -23,9 +24,9 @@ const INGEST_ATTEMPTS = 10;
  * The delivery id: `d-` and the first 40 hex digits of SHA-256(body), the bytes the signature covers. Every header is
  * unsigned (X-Snyk-Transport-ID, X-Snyk-Timestamp, X-Snyk-Event), so none takes part: a captured body replayed with
  * new headers is the same delivery, and no forged header can suppress a different, genuine one. Snyk bodies carry
- * project.lastTestedDate (snyk-webhooks.md §8.3), so every test of a project is a new body; two identical bodies
+ * project.lastTestedDate (Snyk's payload docs, https://docs.snyk.io/snyk-api/how-to-use-snyk-webhooks-apis/webhooks), so every test of a project is a new body; two identical bodies
  * hold the same findings of the same test, and storing them once is right (a redelivery, or the two webhooks of a
- * secret rotation, §5.3).
+ * secret rotation).
  */
 export function deliveryIdFor(bodySha256: string): string {
   return `d-${bodySha256.slice(0, 40)}`;
@@ -40,7 +41,9 @@ export function createIngestProducer(options: IngestProducerOptions) {
     skipWaitingForReady: true,
     skipVersionCheck: true,
   });
-  queue.on('error', () => undefined);
+  // A failed add rejects enqueue() for its caller; the event itself, repeated while Redis is down, is logged and
+  // counted.
+  queue.on('error', clientErrorListener('ingest_queue'));
 
   return {
     queue,

@@ -1,5 +1,24 @@
 // The data each job carries through Redis; both shapes are plain JSON.
+import type { ErrorCode } from '../errors.js';
 import type { RecordBatch } from '../record-batch.js';
+
+/**
+ * Why a job is a dead letter, written into its data once, when it is dead-lettered (queue/failures.ts): readable with
+ * BullMQ's own API (`job.data.deadLetter`) without parsing `failedReason`, which stays a `code: message` line.
+ */
+export interface DeadLetterReason {
+  /** From the registry (src/errors.ts): low cardinality, usable as a metric label. */
+  code: ErrorCode;
+  /** The error's message, without the code. */
+  message: string;
+  /** Attempts made, the last one included (BullMQ's attemptsMade once the job is in the failed set). */
+  attempts: number;
+  /** The first failed attempt since the job was queued or last replayed, and the one that dead-lettered it (ISO). */
+  firstFailedAt: string;
+  lastFailedAt: string;
+  /** Set when a retryable failure ran out of `retry.attempts` or `retry.maxRetryAgeSeconds`. */
+  limit?: 'attempts' | 'age';
+}
 
 /** One accepted webhook delivery, stored exactly as received so that a failed ingest can be replayed. */
 export interface IngestJobData {
@@ -13,6 +32,8 @@ export interface IngestJobData {
   body: string;
   /** SHA-256 (hex) of the body bytes: the delivery id and every record id derive from it. */
   bodySha256: string;
+  /** Set when the delivery is dead-lettered; removed by `dlq replay`. */
+  deadLetter?: DeadLetterReason;
 }
 
 /** The records of one delivery for one target; records leave the job as the target confirms them. */
@@ -24,6 +45,8 @@ export interface TargetJobData extends RecordBatch {
   replayedAt?: number;
   /** Records the peer refused for good, by id, with the reason; they wait here for the dead-letter queue. */
   rejected?: Record<string, string>;
+  /** Set when the target job is dead-lettered; removed by `dlq replay`. */
+  deadLetter?: DeadLetterReason;
 }
 
 export const INGEST_JOB = 'snyk-delivery';

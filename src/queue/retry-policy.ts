@@ -1,6 +1,7 @@
 // The one retry policy: exponential backoff with full jitter, a cap, an age limit, and the mapping of typed errors.
 import { UnrecoverableError, type JobsOptions, type MinimalJob } from 'bullmq';
 import { SendError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import type { Config, RetryConfig } from '../config/schema.js';
 
 /** BullMQ needs a number; "no count limit" is a count that the age limit always reaches first. */
@@ -100,55 +101,103 @@ export function targetJobOptions(
   };
 }
 
-export type FailureDecision =
-  | { kind: 'retry'; error: Error }
-  | { kind: 'dead-letter'; error: UnrecoverableError }
-  | { kind: 'rate-limit'; delayMs: number; error: Error }
-  /** Retryable, but this was the last attempt (`retry.attempts`) or the job is too old (`retry.maxRetryAgeSeconds`). */
-  | { kind: 'exhausted'; limit: 'attempts' | 'age'; attempts: number; error: UnrecoverableError };
+/**
+ * Thrown by a worker when a job's retry starts after `retry.maxRetryAgeSeconds` (a backoff or a Retry-After pause can
+ * end past it), so that decideFailure dead-letters it like any other failure.
+ */
+export class RetryAgeExceeded extends Error {
+  constructor(maxRetryAgeSeconds: number) {
+    super(`still failing after retry.maxRetryAgeSeconds (${maxRetryAgeSeconds} s)`);
+    this.name = 'RetryAgeExceeded';
+  }
+}
+
+/** Every decision names the registry code (src/errors.ts) and the message without it. */
+interface Judged {
+  code: ErrorCode;
+  message: string;
+}
+
+export type FailureDecision = Judged &
+  (
+    | { kind: 'retry'; error: Error }
+    | { kind: 'dead-letter'; error: UnrecoverableError }
+    | { kind: 'rate-limit'; delayMs: number; error: Error }
+    /** Retryable, but this was the last attempt (`retry.attempts`) or the job is too old (retry.maxRetryAgeSeconds). */
+    | { kind: 'exhausted'; limit: 'attempts' | 'age'; attempts: number; error: UnrecoverableError }
+  );
 
 /** The attempt that failed: with it, decideFailure also says whether a retry is still allowed. */
 export interface FailedAttempt {
   job: Pick<MinimalJob, 'attemptsMade' | 'opts' | 'timestamp' | 'data'>;
-  policy: RetryConfig;
+  /** The age limit; without it (ingest jobs) only the job's attempt count limits its retries. */
+  policy?: RetryConfig;
   now: number;
+  /** The code of the job's last recorded failure (queue/failures.ts), for a retry that starts too late. */
+  lastCode?: ErrorCode | undefined;
 }
 
 /**
  * The single place that maps an error to BullMQ's decision: retry with backoff, dead-letter now, or pause the
  * target's queue for the peer's Retry-After without spending an attempt. Given the failed attempt, a retryable error
  * on the last attempt or past the age limit is `exhausted`: the job is dead-lettered, and the caller can say so.
+ * Errors nobody classified get `internal_error`; a job BullMQ failed for stalling too often gets `job_stalled`.
  */
 export function decideFailure(error: unknown, attempt?: FailedAttempt): FailureDecision {
   if (error instanceof SendError) {
+    const judged = { code: error.code, message: error.message };
     if (!error.retryable) {
-      return { kind: 'dead-letter', error: new UnrecoverableError(`${error.code}: ${error.message}`) };
+      return {
+        kind: 'dead-letter',
+        ...judged,
+        error: new UnrecoverableError(`${error.code}: ${error.message}`),
+      };
     }
     if (error.retryAfterMs !== undefined && error.retryAfterMs > 0) {
-      return { kind: 'rate-limit', delayMs: error.retryAfterMs, error };
+      return { kind: 'rate-limit', ...judged, delayMs: error.retryAfterMs, error };
     }
-    return retryUnlessExhausted(new Error(`${error.code}: ${error.message}`), attempt);
+    return retryUnlessExhausted(judged, new Error(`${error.code}: ${error.message}`), attempt);
   }
-  if (error instanceof UnrecoverableError) return { kind: 'dead-letter', error };
+  if (error instanceof RetryAgeExceeded) {
+    // No failure recorded although an earlier attempt started: each earlier attempt ended with its worker stopping.
+    const code = attempt?.lastCode ?? 'job_stalled';
+    return {
+      kind: 'exhausted',
+      limit: 'age',
+      code,
+      message: error.message,
+      attempts: (attempt?.job.attemptsMade ?? 0) + 1,
+      error: new UnrecoverableError(`${code}: ${error.message}`),
+    };
+  }
+  if (error instanceof UnrecoverableError) {
+    const code = error.message === STALLED_TOO_OFTEN ? 'job_stalled' : 'internal_error';
+    return { kind: 'dead-letter', code, message: error.message, error };
+  }
   // Unknown errors are retried: losing a record to a bug we could not classify is worse than a retry.
-  return retryUnlessExhausted(error instanceof Error ? error : new Error(String(error)), attempt);
+  const unknown = error instanceof Error ? error : new Error(String(error));
+  return retryUnlessExhausted({ code: 'internal_error', message: unknown.message }, unknown, attempt);
 }
 
-function retryUnlessExhausted(error: Error, attempt: FailedAttempt | undefined): FailureDecision {
-  if (!attempt) return { kind: 'retry', error };
+function retryUnlessExhausted(
+  judged: Judged,
+  error: Error,
+  attempt: FailedAttempt | undefined,
+): FailureDecision {
+  if (!attempt) return { kind: 'retry', ...judged, error };
   const attempts = attempt.job.attemptsMade + 1;
   // BullMQ retries only while attemptsMade + 1 < opts.attempts (Job.shouldRetryJob).
   const limit =
     attempts >= (attempt.job.opts.attempts ?? 0)
       ? 'attempts'
-      : retryAgeExceeded(attempt.job, attempt.policy, attempt.now)
+      : attempt.policy && retryAgeExceeded(attempt.job, attempt.policy, attempt.now)
         ? 'age'
         : undefined;
   if (limit === undefined) {
     retryJudged.add(error);
-    return { kind: 'retry', error };
+    return { kind: 'retry', ...judged, error };
   }
   const final = new UnrecoverableError(error.message);
   if (error.stack !== undefined) final.stack = error.stack;
-  return { kind: 'exhausted', limit, attempts, error: final };
+  return { kind: 'exhausted', ...judged, limit, attempts, error: final };
 }

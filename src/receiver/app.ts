@@ -2,6 +2,7 @@
 import Koa from 'koa';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'winston';
+import type { Counters } from '../telemetry/counters.js';
 import { ReceiverError, RECEIVER_ERRORS } from './http-errors.js';
 import { lingerAfterAnswer, lingerBounds, type LingerBounds } from './lingering-close.js';
 import { createRejectLog, type RejectLog } from './reject-log.js';
@@ -20,7 +21,7 @@ export interface ReceiverAppDeps extends WebhookDeps {
   }>;
 }
 
-function errorMiddleware(logger: Logger, rejectLog: RejectLog) {
+function errorMiddleware(logger: Logger, rejectLog: RejectLog, counters: Counters) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
@@ -29,6 +30,9 @@ function errorMiddleware(logger: Logger, rejectLog: RejectLog) {
       const code = known?.code ?? 'internal_error';
       if (!known) logger.error('Unexpected receiver error.', { error });
       else rejectLog.record(ctx, known);
+      // Every 4xx answer, by code. A 503 is no rejection: the sender retries it (webhooks_unavailable, webhooks_shed).
+      if (known && known.status >= 400 && known.status < 500)
+        counters.increment('webhooks_rejected', { code: known.code });
       ctx.status = RECEIVER_ERRORS[code].status;
       ctx.set(known?.headers ?? {});
       ctx.body = { error: code, message: RECEIVER_ERRORS[code].message };
@@ -59,6 +63,7 @@ export function createReceiverApp(deps: ReceiverAppDeps): Koa {
     errorMiddleware(
       deps.logger,
       deps.rejectLog ?? createRejectLog(deps.logger, deps.config.rejectLogPerMinute),
+      deps.counters,
     ),
   );
   app.use(async (ctx) => {

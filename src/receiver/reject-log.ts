@@ -1,10 +1,10 @@
 // Logs each rejected webhook as one bounded, sanitised line, rate-limited so that a flood cannot fill the disk.
 import type { Logger } from 'winston';
-import { RateLimitedLog, type Schedule } from '../telemetry/rate-limited-log.js';
+import { createPerMinuteLog, PER_MINUTE_WINDOW_MS, type Schedule } from '../telemetry/rate-limited-log.js';
 import type { ReceiverError, ReceiverErrorCode } from './http-errors.js';
 
 /** receiver.rejectLogPerMinute counts per minute. */
-export const REJECT_LOG_WINDOW_MS = 60_000;
+export const REJECT_LOG_WINDOW_MS = PER_MINUTE_WINDOW_MS;
 
 /** The answers that reject a delivery; 404 and 405 are not deliveries, and a 500 is logged as an error already. */
 const LOGGED_STATUSES: ReadonlySet<number> = new Set([400, 401, 413, 415, 503]);
@@ -71,23 +71,16 @@ export function createRejectLog(
   perMinute: number,
   options: RejectLogOptions = {},
 ): RejectLog {
-  const limiter = new RateLimitedLog<Rejection>({
-    limit: perMinute,
-    windowMs: REJECT_LOG_WINDOW_MS,
+  const limiter = createPerMinuteLog<Rejection>({
+    logger,
+    perMinute,
     key: (rejection) => rejection.code,
     write: (rejection) => logger.warn('Webhook rejected.', rejection),
-    summarize: ({ suppressed, byKey, since, until }) =>
-      logger.warn(
-        `Rejected webhooks not logged one by one: ${suppressed} past the limit of ${perMinute} per minute.`,
-        {
-          suppressed,
-          byCode: byKey,
-          since: new Date(since).toISOString(),
-          until: new Date(until).toISOString(),
-        },
-      ),
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.schedule ? { schedule: options.schedule } : {}),
+    summary: (suppressed) =>
+      `Rejected webhooks not logged one by one: ${suppressed} past the limit of ${perMinute} per minute.`,
+    keysField: 'byCode',
+    now: options.now,
+    schedule: options.schedule,
   });
   return {
     record(request, error) {

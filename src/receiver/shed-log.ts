@@ -1,8 +1,8 @@
 // Logs connections closed at receiver.maxConnections, rate-limited like the rejection log so an attack cannot fill the disk.
 import type { Logger } from 'winston';
-import { RateLimitedLog } from '../telemetry/rate-limited-log.js';
+import { createPerMinuteLog } from '../telemetry/rate-limited-log.js';
 import type { ShedReason } from './connection-cap.js';
-import { FIELD_LIMITS, REJECT_LOG_WINDOW_MS, sanitizeField } from './reject-log.js';
+import { FIELD_LIMITS, sanitizeField } from './reject-log.js';
 
 export interface ShedConnection {
   reason: ShedReason;
@@ -19,9 +19,9 @@ export interface ShedLog {
 
 /** At most `perMinute` lines a minute (receiver.rejectLogPerMinute), then one summary with the count per reason. */
 export function createShedLog(logger: Logger, perMinute: number, max: number): ShedLog {
-  const limiter = new RateLimitedLog<ShedConnection>({
-    limit: perMinute,
-    windowMs: REJECT_LOG_WINDOW_MS,
+  const limiter = createPerMinuteLog<ShedConnection>({
+    logger,
+    perMinute,
     key: (entry) => entry.reason,
     write: (entry) =>
       logger.warn(
@@ -30,17 +30,10 @@ export function createShedLog(logger: Logger, perMinute: number, max: number): S
           : 'Connection shed: receiver.maxConnections reached and every connection is busy; closed the new one.',
         entry,
       ),
-    summarize: ({ suppressed, byKey, since, until }) =>
-      logger.warn(
-        `Connections shed and not logged one by one: ${suppressed} past the limit of ${perMinute} per minute.`,
-        {
-          suppressed,
-          byReason: byKey,
-          max,
-          since: new Date(since).toISOString(),
-          until: new Date(until).toISOString(),
-        },
-      ),
+    summary: (suppressed) =>
+      `Connections shed and not logged one by one: ${suppressed} past the limit of ${perMinute} per minute.`,
+    keysField: 'byReason',
+    fields: { max },
   });
   return {
     record(reason, remoteAddress) {

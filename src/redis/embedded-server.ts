@@ -5,6 +5,7 @@ import { delimiter, join } from 'node:path';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { StartupError } from '../errors.js';
+import { clientErrorListener } from '../telemetry/client-errors.js';
 import type { EmbeddedPaths } from './embedded-state.js';
 
 export const INSTALL_HINT =
@@ -71,7 +72,8 @@ export async function pingEmbedded(port: number, password: string, timeoutMs = 1
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined);
+  // The failed connect() answers false below; the event is logged at debug: a starting server refuses at first.
+  client.on('error', clientErrorListener('embedded_redis_probe'));
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';

@@ -1,6 +1,6 @@
 // The lock that says which process owns the embedded redis-server of a data directory: flock(2), held for our lifetime.
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { flockFd, type FlockOutcome } from '../lifecycle/flock.js';
+import { flockFd, type FlockOutcome } from '../os/flock.js';
 import { processAlive } from './embedded-state.js';
 
 export interface OwnerLock {

@@ -3,6 +3,7 @@
 export type CounterName =
   | 'webhooks_accepted'
   | 'webhooks_pings'
+  /** Webhooks answered 4xx; label `code`: the receiver's error code (receiver/http-errors.ts). */
   | 'webhooks_rejected'
   | 'webhooks_unavailable'
   /** Webhooks answered 503 receiver_busy: their body would have passed receiver.unverifiedBodyBudgetBytes. */
@@ -12,7 +13,9 @@ export type CounterName =
   /** A gauge, not a counter: bytes of unverified bodies reserved right now (it goes down as reservations end). */
   | 'unverified_body_bytes'
   | 'records_delivered'
-  | 'target_jobs_dead_lettered';
+  | 'target_jobs_dead_lettered'
+  /** Errors of connections and queues that no caller awaits; label `component` (telemetry/client-errors.ts). */
+  | 'client_errors';
 
 export class Counters {
   private readonly values = new Map<string, number>();

@@ -2,6 +2,7 @@
 import winston from 'winston';
 import type { Logger } from 'winston';
 import { Syslog } from 'winston-syslog';
+import { clientErrorListener, useStderrLog } from './client-errors.js';
 import { SecretRegistry } from './redact.js';
 
 export interface LoggerOptions {
@@ -62,16 +63,22 @@ export function createLogger(options: LoggerOptions): Logger {
       eol: '\n',
       format: winston.format.combine(scrub(), winston.format.json()),
     });
-    syslog.on('error', () => undefined);
     transports.push(syslog as unknown as winston.transport);
   }
-  return winston.createLogger({
+  const logger = winston.createLogger({
     level: options.level,
     format,
     transports,
     levels: winston.config.npm.levels,
   });
+  // winston re-emits each transport's 'error' on the logger (winston/lib/winston/logger.js, _onEvent), where an 'error'
+  // nobody listens to would throw: a syslog daemon that goes away must not stop the forwarder.
+  logger.on('error', clientErrorListener('log_transport'));
+  return logger;
 }
+
+// Client errors with no daemon attached, and those of a failing log transport, go to stderr, scrubbed as any line.
+useStderrLog(() => createLogger({ level: 'warn', format: 'json', stream: process.stderr }));
 
 /** Flushes the logger's transports before the process exits. */
 export async function closeLogger(logger: Logger): Promise<void> {

@@ -128,6 +128,51 @@ export class RateLimitedLog<E> {
   }
 }
 
+/** The window of every per-minute log: `receiver.rejectLogPerMinute`, `workers.retryLogPerMinute` count per minute. */
+export const PER_MINUTE_WINDOW_MS = 60_000;
+
+export interface PerMinuteLogOptions<E> {
+  /** Writes the summary lines. */
+  logger: Logger;
+  /** The summary lines' level; warn when unset. */
+  level?: string;
+  perMinute: number;
+  write: (entry: E) => void;
+  key: (entry: E) => string;
+  maxKeys?: number;
+  otherKey?: string;
+  /** The summary line's message, given how many entries it counts. */
+  summary: (suppressed: number) => string;
+  /** The summary field that holds the count per key, e.g. "byCode". */
+  keysField: string;
+  /** Fields of every summary line, such as the target. */
+  fields?: Record<string, unknown>;
+  now?: () => number;
+  schedule?: Schedule;
+}
+
+/**
+ * `perMinute` lines a minute, then one summary line per minute (warn, unless `level` says otherwise) with the number
+ * not written, the count per key and the window. The owner calls flush() when it stops, so the last window's count is
+ * not lost.
+ */
+export function createPerMinuteLog<E>(options: PerMinuteLogOptions<E>): RateLimitedLog<E> {
+  const { logger, level = 'warn', perMinute, summary, keysField, fields, ...entries } = options;
+  return new RateLimitedLog<E>({
+    ...entries,
+    limit: perMinute,
+    windowMs: PER_MINUTE_WINDOW_MS,
+    summarize: ({ suppressed, byKey, since, until }) =>
+      logger.log(level, summary(suppressed), {
+        ...fields,
+        suppressed,
+        [keysField]: byKey,
+        since: new Date(since).toISOString(),
+        until: new Date(until).toISOString(),
+      }),
+  });
+}
+
 /** A failed attempt that will be retried, as its worker would log it. */
 export interface RetriedFailure {
   /** The logger that carries the job's fields (transport id, delivery id, target). */
@@ -138,8 +183,6 @@ export interface RetriedFailure {
   reason: string;
 }
 
-/** `workers.retryLogPerMinute` counts per minute. */
-export const RETRY_LOG_WINDOW_MS = 60_000;
 /** A reason is named by at most this many characters, and a summary names at most this many reasons. */
 const REASON_CHARS = 200;
 const REASONS_NAMED = 20;
@@ -163,25 +206,19 @@ export interface RetryLogOptions {
  * The owner calls flush() when it stops, so the last window's count is not lost.
  */
 export function createRetryLog(options: RetryLogOptions): RateLimitedLog<RetriedFailure> {
-  return new RateLimitedLog<RetriedFailure>({
-    limit: options.perMinute,
-    windowMs: RETRY_LOG_WINDOW_MS,
+  const { jobs, perMinute } = options;
+  return createPerMinuteLog<RetriedFailure>({
+    logger: options.logger,
+    perMinute,
+    fields: options.fields,
+    now: options.now,
+    schedule: options.schedule,
     key: (entry) => entry.reason.slice(0, REASON_CHARS),
     maxKeys: REASONS_NAMED,
     otherKey: '(other reasons)',
     write: (entry) => entry.logger.warn(entry.message, entry.fields),
-    summarize: ({ suppressed, byKey, since, until }) =>
-      options.logger.warn(
-        `Retries of ${options.jobs} not logged one by one: ${suppressed} past the limit of ${options.perMinute} per minute.`,
-        {
-          ...options.fields,
-          suppressed,
-          reasons: byKey,
-          since: new Date(since).toISOString(),
-          until: new Date(until).toISOString(),
-        },
-      ),
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.schedule ? { schedule: options.schedule } : {}),
+    summary: (suppressed) =>
+      `Retries of ${jobs} not logged one by one: ${suppressed} past the limit of ${perMinute} per minute.`,
+    keysField: 'reasons',
   });
 }

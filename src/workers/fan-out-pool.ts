@@ -3,6 +3,7 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { ConnectionOptions, JobsOptions } from 'bullmq';
 import type { IngestJobData } from '../queue/jobs.js';
+import { reportClientError } from '../telemetry/client-errors.js';
 import type { FanOutTarget } from './fan-out.js';
 
 /** Where a thread stores target jobs: plain data, copied into each thread when it starts. */
@@ -25,6 +26,11 @@ export type FanOutReply =
   | { id: number; ok: true; counts: Record<string, number> }
   | { id: number; ok: false; payloadError: string }
   | { id: number; ok: false; error: string };
+
+/** An error event of a thread's Redis queue, which only the main thread can log and count. */
+export interface FanOutClientError {
+  clientError: string;
+}
 
 /** Records stored per target, or why the payload cannot be understood (final: the delivery is dead-lettered). */
 export type FanOutOutcome =
@@ -103,7 +109,10 @@ export function createFanOutPool(options: FanOutPoolOptions): FanOutPool {
 
   function spawn(): Worker {
     const thread = startThread(options.store, options.resourceLimits);
-    thread.on('message', (reply: FanOutReply) => settle(thread, reply));
+    thread.on('message', (message: FanOutReply | FanOutClientError) => {
+      if ('clientError' in message) reportClientError('fan_out_queue', message.clientError);
+      else settle(thread, message);
+    });
     thread.on('error', (error) => lose(thread, new Error(`fan-out thread failed: ${error.message}`)));
     exited.set(
       thread,

@@ -6,10 +6,16 @@ import { TARGET_JOB, type TargetJobData } from '../queue/jobs.js';
 import { targetQueueName } from '../queue/names.js';
 import { closeWithin } from '../lifecycle/close-within.js';
 import { fanOut } from './fan-out.js';
-import { CLOSE_MESSAGE, type FanOutReply, type FanOutStore, type FanOutTask } from './fan-out-pool.js';
+import {
+  CLOSE_MESSAGE,
+  type FanOutClientError,
+  type FanOutReply,
+  type FanOutStore,
+  type FanOutTask,
+} from './fan-out-pool.js';
 
+if (parentPort === null) throw new Error('fan-out-thread runs only as a worker thread');
 const port = parentPort;
-if (port === null) throw new Error('fan-out-thread runs only as a worker thread');
 const store = workerData as FanOutStore;
 const queues = new Map<string, Queue<TargetJobData>>();
 
@@ -20,8 +26,10 @@ function queueFor(target: string): Queue<TargetJobData> {
       connection: store.connection,
       prefix: store.prefix,
     });
-    // Errors reach the caller through the rejected add; the queue retries its connection by itself.
-    queue.on('error', () => undefined);
+    // A failed add rejects the task; the event itself goes to the main thread, which has the log and the counters.
+    queue.on('error', (error: Error) =>
+      port.postMessage({ clientError: error.message } satisfies FanOutClientError),
+    );
     queues.set(target, queue);
   }
   return queue;

@@ -1,14 +1,16 @@
 // The ingest worker: normalises one stored delivery and adds one target job per enabled target to its own queue.
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'winston';
 import type { Config, RetryConfig } from '../config/schema.js';
+import { permanent } from '../errors.js';
 import type { TargetConfig } from '../targets/target-schema.js';
 import type { IngestJobData } from '../queue/jobs.js';
 import { INGEST_QUEUE } from '../queue/names.js';
+import { deadLetterReason, deadLetterRecorder, failureBook, warnReasonNotStored } from '../queue/failures.js';
 import {
   completedJobRetention,
+  decideFailure,
   targetJobOptions,
-  STALLED_TOO_OFTEN,
   stalledJobOptions,
 } from '../queue/retry-policy.js';
 import { createRetryLog } from '../telemetry/rate-limited-log.js';
@@ -78,6 +80,18 @@ export function createIngestWorker(options: IngestWorkerOptions) {
   async function fanOutIngestJob(job: Job<IngestJobData>): Promise<{ records: Record<string, number> }> {
     const deliveryId = job.id ?? 'unknown';
     const log = options.logger.child({ transportId: job.data.transportId, deliveryId });
+    try {
+      return await fanOutOnce(job, deliveryId, log);
+    } catch (error) {
+      throw await failAttempt(job, log, error);
+    }
+  }
+
+  async function fanOutOnce(
+    job: Job<IngestJobData>,
+    deliveryId: string,
+    log: Logger,
+  ): Promise<{ records: Record<string, number> }> {
     const fannedOut = (job.data as FannedOutIngestJobData).fannedOut;
     if (fannedOut !== undefined) {
       log.info('Delivery was fanned out already; nothing to add.', {
@@ -87,19 +101,49 @@ export function createIngestWorker(options: IngestWorkerOptions) {
       return { records: fannedOut };
     }
     const outcome = await pool.run(job.data, deliveryId, targets);
-    if (!outcome.ok) {
-      // The raw payload stays in the ingest queue's failed set for `dlq replay` after a fix.
-      log.error('Payload cannot be understood; the delivery is dead-lettered.', {
-        reason: outcome.payloadError,
-      });
-      throw new UnrecoverableError(`payload_invalid: ${outcome.payloadError}`);
-    }
+    // The raw payload stays in the ingest queue's failed set for `dlq replay` after a fix.
+    if (!outcome.ok) throw permanent('payload_invalid', outcome.payloadError);
     const counts = outcome.counts;
     await dropBody(job, counts, log);
     log.info('Delivery normalised.', { event: job.data.event, records: counts });
     return { records: counts };
   }
 
+  /**
+   * Judges a failed attempt (decideFailure; ingest jobs have no age limit, only their attempts) and returns the error
+   * for BullMQ. Retries are logged by the 'failed' listener, rate-limited; dead letters here, at error level.
+   */
+  async function failAttempt(job: Job<IngestJobData>, log: Logger, error: unknown): Promise<Error> {
+    const now = Date.now();
+    const marks = await failures.read(job.id ?? '');
+    const decision = decideFailure(error, { job, now });
+    if (decision.kind === 'retry' || decision.kind === 'rate-limit') {
+      await failures.mark(job.id ?? '', marks, decision.code, now);
+      return decision.error;
+    }
+    const attempts = decision.kind === 'exhausted' ? decision.attempts : job.attemptsMade + 1;
+    // The one write of the job's data for this failure; the raw body is still in it.
+    await job
+      .updateData({ ...job.data, deadLetter: deadLetterReason(decision, attempts, marks, now) })
+      .catch((saveError: unknown) => warnReasonNotStored(log, saveError));
+    if (decision.code === 'payload_invalid') {
+      log.error('Payload cannot be understood; the delivery is dead-lettered.', {
+        reason: decision.message,
+        code: decision.code,
+      });
+    } else {
+      log.error(`Ingest job failed after ${attempts} attempts; kept in the ingest dead-letter queue.`, {
+        reason: decision.error.message,
+        code: decision.code,
+        attempts,
+      });
+    }
+    announced.add(decision.error);
+    return decision.error;
+  }
+
+  // Failures the processor already logged as dead-lettered; the 'failed' listener reports only the others.
+  const announced = new WeakSet<Error>();
   const worker = new Worker<IngestJobData>(INGEST_QUEUE, fanOutIngestJob, {
     connection: options.connection,
     prefix: options.prefix,
@@ -108,6 +152,12 @@ export function createIngestWorker(options: IngestWorkerOptions) {
     removeOnComplete: completedJobRetention(options.keepCompleted, options.workers.keepCompletedSeconds),
     ...stalledJobOptions(options.workers),
   });
+  const failures = failureBook(
+    () => worker.backend.client,
+    (id) => worker.toKey(id),
+  );
+  // Reasons of the dead letters only the 'failed' listener sees; close() waits for their writes.
+  const recorder = deadLetterRecorder(failures, options.logger);
   // Ingest jobs retry on Redis errors while fanning out; one line per attempt would flood the log during an outage.
   const retryLog = createRetryLog({
     logger: options.logger,
@@ -118,13 +168,6 @@ export function createIngestWorker(options: IngestWorkerOptions) {
   worker.on('failed', (job, error) => {
     if (!job) return;
     const fields = { transportId: job.data.transportId, deliveryId: job.id, reason: error.message };
-    if (error.message === STALLED_TOO_OFTEN) {
-      options.logger.error(
-        `Ingest job stalled more than workers.maxStalledCount (${options.workers.maxStalledCount}) times: its worker stopped while processing it each time; kept in the ingest dead-letter queue.`,
-        { ...fields, stalls: job.stalledCounter },
-      );
-      return;
-    }
     // finishedOn is set only when the job moved to the failed set, not when it was scheduled for a retry.
     if (!job.finishedOn) {
       retryLog.offer({
@@ -135,12 +178,22 @@ export function createIngestWorker(options: IngestWorkerOptions) {
       });
       return;
     }
-    // The processor logged a payload it cannot understand, with the reason, when it dead-lettered it.
-    if (error.message.startsWith('payload_invalid:')) return;
-    options.logger.error(
-      `Ingest job failed after ${job.attemptsMade} attempts; kept in the ingest dead-letter queue.`,
-      { ...fields, attempts: job.attemptsMade },
-    );
+    // The processor logged and recorded its own dead letters.
+    if (announced.has(error)) return;
+    // A job that stalled too often fails before the processor runs: judged here, its reason stored after the fact.
+    const decision = decideFailure(error);
+    if (decision.code === 'job_stalled') {
+      options.logger.error(
+        `Ingest job stalled more than workers.maxStalledCount (${options.workers.maxStalledCount}) times: its worker stopped while processing it each time; kept in the ingest dead-letter queue.`,
+        { ...fields, code: decision.code, stalls: job.stalledCounter },
+      );
+    } else {
+      options.logger.error(
+        `Ingest job failed after ${job.attemptsMade} attempts; kept in the ingest dead-letter queue.`,
+        { ...fields, code: decision.code, attempts: job.attemptsMade },
+      );
+    }
+    recorder.record(job, decision, fields);
   });
 
   return {
@@ -150,6 +203,7 @@ export function createIngestWorker(options: IngestWorkerOptions) {
       if (!(await settlesWithin(worker.close(), graceMs))) {
         if (!(await settlesWithin(worker.close(true), 2000))) await settlesWithin(worker.disconnect(), 1000);
       }
+      await recorder.settle(2000);
       retryLog.flush();
       await pool.close(2000);
     },

@@ -1,18 +1,21 @@
 // A target worker per target: sends the records of one target job and maps failures to retry or dead letter.
-import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'winston';
 import type { Config, RetryConfig } from '../config/schema.js';
+import { permanent } from '../errors.js';
 import type { TargetConfig } from '../targets/target-schema.js';
 import type { SendContext, Target } from '../targets/types.js';
-import type { TargetJobData } from '../queue/jobs.js';
+import type { DeadLetterReason, TargetJobData } from '../queue/jobs.js';
 import { targetQueueName } from '../queue/names.js';
+import { deadLetterReason, deadLetterRecorder, failureBook, warnReasonNotStored } from '../queue/failures.js';
 import {
   backoffStrategy,
   decideFailure,
   retryAgeExceeded,
-  STALLED_TOO_OFTEN,
+  RetryAgeExceeded,
   stalledJobOptions,
 } from '../queue/retry-policy.js';
+import { clientErrorListener } from '../telemetry/client-errors.js';
 import type { Counters } from '../telemetry/counters.js';
 import { createRetryLog } from '../telemetry/rate-limited-log.js';
 import { closeWithin, settlesWithin } from '../lifecycle/close-within.js';
@@ -35,6 +38,21 @@ export interface TargetWorkerOptions {
  */
 const UNLIMITED = { max: 1_000_000_000, duration: 1000 };
 
+/** What one attempt changed: records the peer confirmed or refused, kept until they are saved with the job. */
+interface AttemptState {
+  /** Not yet confirmed by the peer. */
+  remaining: TargetJobData['records'];
+  /** Refused for good, by id, with the reason: they wait for the dead-letter queue. */
+  rejected: Record<string, string>;
+  delivered: number;
+  /** What the peer confirmed during this attempt: checkpointed along the way, or everything left once send resolves. */
+  confirmed: number;
+  /** A checkpoint that was not written (nothing was left to retry then). */
+  unsaved: boolean;
+  /** performance.now() when the attempt started. */
+  started: number;
+}
+
 export function createTargetWorker(options: TargetWorkerOptions) {
   const { config, target, retry, counters } = options;
   const queueName = targetQueueName(config.name);
@@ -42,10 +60,18 @@ export function createTargetWorker(options: TargetWorkerOptions) {
     connection: options.connection,
     prefix: options.prefix,
   });
-  queue.on('error', () => undefined);
+  // The queue pauses the target (rateLimit) and holds the failure marks: a failed command fails where it is awaited,
+  // and the 'error' event itself has no caller to reach.
+  queue.on('error', clientErrorListener('target_queue'));
+  const failures = failureBook(
+    () => queue.backend.client,
+    (id) => queue.toKey(id),
+  );
   const shutdown = new AbortController();
   // Failures the processor already logged as dead-lettered; the 'failed' listener reports only the others.
   const announced = new WeakSet<Error>();
+  // Reasons of the dead letters only the 'failed' listener sees; close() waits for their writes.
+  const recorder = deadLetterRecorder(failures, options.logger);
   // One target that stays down fails every attempt of every job: its "will retry" lines are rate-limited.
   const retryLog = createRetryLog({
     logger: options.logger,
@@ -53,11 +79,21 @@ export function createTargetWorker(options: TargetWorkerOptions) {
     jobs: 'target jobs',
     fields: { target: config.name },
   });
-  const deadLetter = (error: UnrecoverableError): UnrecoverableError => {
+  const deadLetter = (error: Error): Error => {
     counters.increment('target_jobs_dead_lettered', { target: config.name });
     announced.add(error);
     return error;
   };
+
+  /** Saves the attempt's progress into the job's data, with the dead-letter reason when there is one. */
+  const save = (job: Job<TargetJobData>, state: AttemptState, reason?: DeadLetterReason) =>
+    job.updateData({
+      ...job.data,
+      records: state.remaining,
+      deliveredCount: state.delivered,
+      rejected: state.rejected,
+      ...(reason ? { deadLetter: reason } : {}),
+    });
 
   async function sendTargetJob(
     job: Job<TargetJobData>,
@@ -70,56 +106,53 @@ export function createTargetWorker(options: TargetWorkerOptions) {
       deliveryId: data.deliveryId,
       target: config.name,
     });
+    const state: AttemptState = {
+      remaining: data.records,
+      rejected: { ...data.rejected },
+      delivered: data.deliveredCount,
+      confirmed: 0,
+      unsaved: false,
+      started: performance.now(),
+    };
+    try {
+      return await attempt(job, state, log, jobSignal);
+    } catch (error) {
+      throw await failAttempt(job, state, log, error);
+    }
+  }
+
+  /** One attempt: resolves with the records confirmed, or throws for failAttempt to judge. */
+  async function attempt(
+    job: Job<TargetJobData>,
+    state: AttemptState,
+    log: Logger,
+    jobSignal: AbortSignal | undefined,
+  ): Promise<number> {
+    const data = job.data;
     // Retry-After pauses do not count attempts, so the age limit is checked here too.
     if (job.attemptsStarted > 1 && retryAgeExceeded(job, retry, Date.now())) {
-      log.error(
-        `Delivery failed for longer than retry.maxRetryAgeSeconds (${retry.maxRetryAgeSeconds} s); kept in the dead-letter queue.`,
-        { reason: job.failedReason, attempts: job.attemptsMade + 1 },
-      );
-      throw deadLetter(
-        new UnrecoverableError(`retry age exceeded: still failing after ${retry.maxRetryAgeSeconds} s`),
-      );
+      throw new RetryAgeExceeded(retry.maxRetryAgeSeconds);
     }
-    // `remaining`: not yet confirmed by the peer; `rejected`: refused for good, waiting for the dead-letter queue.
-    let remaining = data.records;
-    const rejected: Record<string, string> = { ...data.rejected };
-    let delivered = data.deliveredCount;
-    // What the peer confirmed during this attempt: checkpointed along the way, or everything left once send resolves.
-    let confirmed = 0;
-    const outstanding = () => remaining.filter((record) => !(record.id in rejected));
-    let unsaved = false;
-    const persist = () =>
-      job.updateData({ ...data, records: remaining, deliveredCount: delivered, rejected });
+    const outstanding = () => state.remaining.filter((record) => !(record.id in state.rejected));
     const signal = jobSignal ? AbortSignal.any([jobSignal, shutdown.signal]) : shutdown.signal;
     const context: SendContext = {
       signal,
       logger: log,
       async checkpoint(ids) {
         const done = new Set(ids);
-        const before = remaining.length;
-        remaining = remaining.filter((record) => !done.has(record.id));
-        confirmed += before - remaining.length;
-        delivered += before - remaining.length;
+        const before = state.remaining.length;
+        state.remaining = state.remaining.filter((record) => !done.has(record.id));
+        state.confirmed += before - state.remaining.length;
+        state.delivered += before - state.remaining.length;
         // Progress only matters if a retry could follow; once nothing is outstanding the job is about to complete,
         // and rewriting its data would cost a full copy of the records for nothing.
-        if (outstanding().length > 0) await persist();
-        else unsaved = true;
+        if (outstanding().length > 0) await save(job, state);
+        else state.unsaved = true;
       },
       async reject(rejections) {
-        for (const { id, reason } of rejections) rejected[id] = reason;
-        await persist();
+        for (const { id, reason } of rejections) state.rejected[id] = reason;
+        await save(job, state);
       },
-    };
-    const started = performance.now();
-    // Logged once per attempt, also when the attempt fails after a checkpoint, so that the "Records delivered." lines
-    // and the records_delivered counter add up to what the peers received.
-    const announceDelivered = (): void => {
-      counters.increment('records_delivered', { target: config.name }, confirmed);
-      log.info('Records delivered.', {
-        records: confirmed,
-        total: delivered,
-        ms: Math.round(performance.now() - started),
-      });
     };
     try {
       const records = outstanding();
@@ -127,69 +160,27 @@ export function createTargetWorker(options: TargetWorkerOptions) {
         await target.send({ deliveryId: data.deliveryId, transportId: data.transportId, records }, context);
       }
     } catch (error) {
-      if (confirmed > 0) announceDelivered();
-      // A failure after a checkpoint that was not written: save it, so the retry or dead letter holds only the rest.
-      if (unsaved) await persist();
-      const decision = decideFailure(error, { job, policy: retry, now: Date.now() });
-      const fields = { reason: decision.error.message, attempt: job.attemptsMade + 1 };
-      switch (decision.kind) {
-        case 'rate-limit':
-          retryLog.offer({
-            logger: log,
-            message: 'Target asked to wait; pausing its queue.',
-            fields: { ...fields, retryAfterMs: decision.delayMs },
-            reason: decision.error.message,
-          });
-          await queue.rateLimit(decision.delayMs);
-          throw Worker.RateLimitError();
-        case 'dead-letter':
-          log.error('Delivery failed permanently; kept in the dead-letter queue.', fields);
-          throw deadLetter(decision.error);
-        case 'exhausted':
-          log.error(
-            decision.limit === 'attempts'
-              ? `Delivery failed after ${decision.attempts} attempts; kept in the dead-letter queue.`
-              : `Delivery failed for longer than retry.maxRetryAgeSeconds (${retry.maxRetryAgeSeconds} s), after ${decision.attempts} attempts; kept in the dead-letter queue.`,
-            { reason: decision.error.message, attempts: decision.attempts },
-          );
-          throw deadLetter(decision.error);
-        case 'retry':
-          retryLog.offer({
-            logger: log,
-            message: 'Delivery failed; will retry.',
-            fields,
-            reason: decision.error.message,
-          });
-          throw decision.error;
-      }
+      if (state.confirmed > 0) announceDelivered(state, log);
+      throw error;
     }
     // The send resolved: every outstanding record is with the peer.
     const sent = outstanding().length;
-    confirmed += sent;
-    delivered += sent;
-    remaining = remaining.filter((record) => record.id in rejected);
-    const ms = Math.round(performance.now() - started);
-    if (remaining.length > 0) {
-      if (confirmed > 0) announceDelivered();
-      await persist();
-      const reasons = remaining
+    state.confirmed += sent;
+    state.delivered += sent;
+    state.remaining = state.remaining.filter((record) => record.id in state.rejected);
+    if (state.remaining.length > 0) {
+      if (state.confirmed > 0) announceDelivered(state, log);
+      const reasons = state.remaining
         .slice(0, 10)
-        .map((record) => `${record.id} (${rejected[record.id]})`)
+        .map((record) => `${record.id} (${state.rejected[record.id]})`)
         .join(', ');
-      const more = remaining.length > 10 ? `, and ${remaining.length - 10} more` : '';
-      log.error('Target refused records for good; they are kept in the dead-letter queue.', {
-        delivered: confirmed,
-        refused: remaining.length,
-        ms,
-      });
-      throw deadLetter(
-        new UnrecoverableError(`record_rejected: ${remaining.length} record(s) refused: ${reasons}${more}`),
-      );
+      const more = state.remaining.length > 10 ? `, and ${state.remaining.length - 10} more` : '';
+      throw permanent('record_rejected', `${state.remaining.length} record(s) refused: ${reasons}${more}`);
     }
-    announceDelivered();
+    announceDelivered(state, log);
     // Nothing is left to send: the completed job keeps its counts, not its records (docs/architecture.md, "Redis
     // memory"). Failing to drop them must not turn a finished delivery into a retry that sends everything again.
-    await persist().catch((error: unknown) =>
+    await save(job, state).catch((error: unknown) =>
       log.warn(
         'Could not drop the delivered records from the completed job; they stay until it is removed.',
         {
@@ -197,7 +188,90 @@ export function createTargetWorker(options: TargetWorkerOptions) {
         },
       ),
     );
-    return confirmed;
+    return state.confirmed;
+  }
+
+  // Logged once per attempt, also when the attempt fails after a checkpoint, so that the "Records delivered." lines
+  // and the records_delivered counter add up to what the peers received.
+  function announceDelivered(state: AttemptState, log: Logger): void {
+    counters.increment('records_delivered', { target: config.name }, state.confirmed);
+    log.info('Records delivered.', {
+      records: state.confirmed,
+      total: state.delivered,
+      ms: Math.round(performance.now() - state.started),
+    });
+  }
+
+  /** Judges a failed attempt (decideFailure), acts on it, and returns the error for BullMQ. */
+  async function failAttempt(
+    job: Job<TargetJobData>,
+    state: AttemptState,
+    log: Logger,
+    error: unknown,
+  ): Promise<Error> {
+    const now = Date.now();
+    const marks = await failures.read(job.id ?? '');
+    const decision = decideFailure(error, { job, policy: retry, now, lastCode: marks.lastCode });
+    const fields = { reason: decision.error.message, attempt: job.attemptsMade + 1 };
+    if (decision.kind === 'rate-limit' || decision.kind === 'retry') {
+      // A checkpoint that was not written: save it, so the retry holds only the rest. Should that fail, the retry
+      // sends those records again, and their ids let the SIEM drop the duplicates.
+      if (state.unsaved)
+        await save(job, state).catch((saveError: unknown) =>
+          log.warn('Could not save the records confirmed before the failure; the retry sends them again.', {
+            reason: saveError instanceof Error ? saveError.message : String(saveError),
+          }),
+        );
+      await failures.mark(job.id ?? '', marks, decision.code, now);
+    }
+    switch (decision.kind) {
+      case 'rate-limit':
+        retryLog.offer({
+          logger: log,
+          message: 'Target asked to wait; pausing its queue.',
+          fields: { ...fields, retryAfterMs: decision.delayMs },
+          reason: decision.error.message,
+        });
+        await queue.rateLimit(decision.delayMs);
+        return Worker.RateLimitError();
+      case 'retry':
+        retryLog.offer({
+          logger: log,
+          message: 'Delivery failed; will retry.',
+          fields,
+          reason: decision.error.message,
+        });
+        return decision.error;
+      case 'dead-letter':
+      case 'exhausted': {
+        const attempts = decision.kind === 'exhausted' ? decision.attempts : job.attemptsMade + 1;
+        const reason = deadLetterReason(decision, attempts, marks, now);
+        // The one write of the job's data for this failure: its progress and the reason (queue/failures.ts).
+        await save(job, state, reason).catch((saveError: unknown) => warnReasonNotStored(log, saveError));
+        if (decision.kind === 'exhausted') {
+          log.error(
+            decision.limit === 'attempts'
+              ? `Delivery failed after ${decision.attempts} attempts; kept in the dead-letter queue.`
+              : `Delivery failed for longer than retry.maxRetryAgeSeconds (${retry.maxRetryAgeSeconds} s), after ${decision.attempts} attempts; kept in the dead-letter queue.`,
+            { reason: decision.error.message, code: decision.code, attempts: decision.attempts },
+          );
+        } else if (decision.code === 'record_rejected') {
+          log.error('Target refused records for good; they are kept in the dead-letter queue.', {
+            ...fields,
+            code: decision.code,
+            delivered: state.confirmed,
+            refused: state.remaining.length,
+            ms: Math.round(performance.now() - state.started),
+          });
+        } else {
+          log.error('Delivery failed permanently; kept in the dead-letter queue.', {
+            ...fields,
+            code: decision.code,
+          });
+        }
+        return deadLetter(decision.error);
+      }
+    }
   }
 
   const worker = new Worker<TargetJobData>(queueName, sendTargetJob, {
@@ -214,19 +288,22 @@ export function createTargetWorker(options: TargetWorkerOptions) {
     options.logger.warn('Target worker error.', { target: config.name, error: error.message }),
   );
   // Dead letters the processor could not announce: a job that stalled too often fails before the processor runs, and
-  // an error outside its send (a Redis error saving progress) can meet the attempt or age limit in BullMQ itself.
+  // a failure of the processor's own failure handling (a Redis error pausing the queue) can meet a limit in BullMQ.
+  // They go through decideFailure too, and their reason is stored after the fact.
   worker.on('failed', (job, error) => {
     // finishedOn is set only when the job moved to the failed set, not when it was scheduled for a retry.
     if (!job || announced.has(error) || !job.finishedOn) return;
     counters.increment('target_jobs_dead_lettered', { target: config.name });
+    const decision = decideFailure(error);
     const fields = {
       transportId: job.data.transportId,
       deliveryId: job.data.deliveryId,
       target: config.name,
       reason: error.message,
+      code: decision.code,
       attempts: job.attemptsMade,
     };
-    if (error.message === STALLED_TOO_OFTEN) {
+    if (decision.code === 'job_stalled') {
       options.logger.error(
         `Target job stalled more than workers.maxStalledCount (${options.workers.maxStalledCount}) times: its worker stopped while sending it each time; kept in the dead-letter queue.`,
         { ...fields, stalls: job.stalledCounter },
@@ -237,6 +314,7 @@ export function createTargetWorker(options: TargetWorkerOptions) {
         fields,
       );
     }
+    recorder.record(job, decision, fields);
   });
   // A job taken back from a worker that died or froze; it is sent again (record ids let the SIEM drop duplicates).
   worker.on('stalled', (jobId) =>
@@ -255,6 +333,7 @@ export function createTargetWorker(options: TargetWorkerOptions) {
         shutdown.abort(new Error('shutdown'));
         if (!(await settlesWithin(worker.close(true), 2000))) await settlesWithin(worker.disconnect(), 1000);
       }
+      await recorder.settle(2000);
       retryLog.flush();
       await closeWithin(queue, 2000);
     },

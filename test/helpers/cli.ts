@@ -1,11 +1,25 @@
-// Runs the snyk-siem-forwarder command as a child process (through tsx), capturing its output.
+// Runs the snyk-siem-forwarder command as a child process (the built dist/src/cli/main.js), capturing its output.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url));
+/**
+ * The CLI as shipped (package.json "bin"), built once per run by the globalSetup test/helpers/build-cli.ts: plain
+ * node starts it in a fraction of the time tsx takes to compile src/ on every spawn.
+ */
+export const CLI_MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+/** The argv after `node` that runs the CLI with these arguments; throws if dist/ was not built. */
+export function cliArgv(args: string[]): string[] {
+  if (!existsSync(CLI_MAIN)) {
+    throw new Error(
+      `${CLI_MAIN} is missing: run CLI tests through vitest (its globalSetup test/helpers/build-cli.ts builds it)`,
+    );
+  }
+  return [CLI_MAIN, ...args];
+}
 
 export interface CliProcess {
   child: ChildProcess;
@@ -19,7 +33,7 @@ export function spawnCli(
   cwd?: string,
   options: { detached?: boolean } = {},
 ): CliProcess {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+  const child = spawn(process.execPath, cliArgv(args), {
     env: { ...process.env, LOG_LEVEL: 'debug', ...env },
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,7 +69,8 @@ export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void
     } catch {
       // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 100));
+    // The same 25 ms step as waitFor (forwarder.ts): a start is noticed within a step, not a tenth of a second late.
+    await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }

@@ -3,7 +3,13 @@ import { UnrecoverableError, type MinimalJob } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { retrySchema } from '../../src/config/schema.js';
 import { permanent, rateLimited, retryable } from '../../src/errors.js';
-import { backoffStrategy, decideFailure, type FailedAttempt } from '../../src/queue/retry-policy.js';
+import {
+  backoffStrategy,
+  decideFailure,
+  RetryAgeExceeded,
+  STALLED_TOO_OFTEN,
+  type FailedAttempt,
+} from '../../src/queue/retry-policy.js';
 
 const policy = retrySchema.parse({ maxRetryAgeSeconds: 3600 });
 const now = Date.now();
@@ -51,5 +57,51 @@ describe('backoffStrategy after a decided retry', () => {
     const aged = { timestamp: now - 3_601_000, data: {} } as MinimalJob;
     expect(strategy(1, 'full-jitter', decision.error, aged)).toBeGreaterThan(0);
     expect(strategy(1, 'full-jitter', new Error('escaped the worker'), aged)).toBe(-1);
+  });
+});
+
+describe('the code of each decision', () => {
+  it('is the SendError code, with its message apart', () => {
+    expect(decideFailure(permanent('http_permanent_status', 'HTTP 400'))).toMatchObject({
+      kind: 'dead-letter',
+      code: 'http_permanent_status',
+      message: 'HTTP 400',
+    });
+    expect(decideFailure(rateLimited('HTTP 429', 1000))).toMatchObject({ code: 'rate_limited' });
+    expect(decideFailure(retryable('timeout', 'no answer'), attempt(1, 2))).toMatchObject({
+      kind: 'exhausted',
+      code: 'timeout',
+      message: 'no answer',
+    });
+  });
+
+  it('is internal_error for an error nobody classified, retried or exhausted', () => {
+    expect(decideFailure(new TypeError('bug'), attempt(0, 2))).toMatchObject({
+      kind: 'retry',
+      code: 'internal_error',
+    });
+    expect(decideFailure(new TypeError('bug'), attempt(1, 2))).toMatchObject({
+      kind: 'exhausted',
+      code: 'internal_error',
+      message: 'bug',
+    });
+  });
+
+  it('is job_stalled for a job BullMQ failed for stalling too often', () => {
+    expect(decideFailure(new UnrecoverableError(STALLED_TOO_OFTEN))).toMatchObject({
+      kind: 'dead-letter',
+      code: 'job_stalled',
+    });
+  });
+
+  it('is the last recorded code for a retry that starts past the age limit, job_stalled if none was recorded', () => {
+    const late = { ...attempt(3, 1_000_000, 3601), lastCode: 'network_error' as const };
+    const decision = decideFailure(new RetryAgeExceeded(3600), late);
+    expect(decision).toMatchObject({ kind: 'exhausted', limit: 'age', code: 'network_error', attempts: 4 });
+    expect(decision.error).toBeInstanceOf(UnrecoverableError);
+    expect(decision.error.message).toBe(
+      'network_error: still failing after retry.maxRetryAgeSeconds (3600 s)',
+    );
+    expect(decideFailure(new RetryAgeExceeded(3600), attempt(1, 1_000_000, 3601)).code).toBe('job_stalled');
   });
 });

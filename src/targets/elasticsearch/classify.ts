@@ -1,6 +1,9 @@
-// Classifies Elasticsearch _bulk answers per item: delivered, already there (409 on create), retry (429, 5xx), rejected.
+// Classifies Elasticsearch _bulk answers: the request by its status, then each item (delivered, retry or rejected).
 import { retryable, type SendError } from '../../errors.js';
-import type { FlushOutcome } from '../shared/batcher.js';
+import type { BatchItem, FlushOutcome } from '../shared/batcher.js';
+import { classifyHttpStatus } from '../shared/classify-http.js';
+import { responseExcerpt } from '../shared/http-body.js';
+import type { HttpResponse } from '../shared/http-request.js';
 
 export type BulkItemOutcome =
   { kind: 'delivered' } | { kind: 'retry'; reason: string } | { kind: 'rejected'; reason: string };
@@ -60,4 +63,25 @@ export function classifyBulkResponse(body: string, ids: readonly string[], what:
     else if (outcome.kind === 'rejected') rejected.set(id, outcome.reason);
   });
   return { failed, rejected };
+}
+
+/** A _bulk answer: the request as a whole by its status (413 says what to change), then each item by its result. */
+export function classifyBulkAnswer(
+  response: HttpResponse,
+  items: readonly BatchItem[],
+  what: string,
+  secrets: readonly string[],
+): SendError | FlushOutcome {
+  const detail =
+    response.status === 413
+      ? 'request too large; lower batch.maxBytes'
+      : responseExcerpt(response.body, secrets);
+  return (
+    classifyHttpStatus(response.status, response.headers, { what, detail }) ??
+    classifyBulkResponse(
+      response.body,
+      items.map((item) => item.id),
+      what,
+    )
+  );
 }

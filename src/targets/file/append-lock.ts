@@ -1,7 +1,7 @@
 // An exclusive flock(2) on the output file for one append, so that processes sharing a file target path take turns.
 import type { FileHandle } from 'node:fs/promises';
 import { retryable } from '../../errors.js';
-import { flockFd, type FlockOutcome } from '../../lifecycle/flock.js';
+import { flockFd, type FlockOutcome } from '../../os/flock.js';
 
 /** How long an append waits for another process's append to finish before its job is retried. */
 export const LOCK_WAIT_SECONDS = 30;

@@ -1,4 +1,4 @@
-// Encodes records for the file target: one record per line (NDJSON for json and ecs, one CEF/LEEF line otherwise).
+// Frames records for the file target: one record per line (NDJSON for json and ecs, one CEF/LEEF line otherwise).
 import type { EncodedRecord } from '../../record-batch.js';
 
 /** Joins the records into newline-terminated lines; encoders guarantee no record contains a raw LF. */

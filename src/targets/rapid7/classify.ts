@@ -1,6 +1,7 @@
 // Classifies Rapid7 webhook outcomes with the shared HTTP rules and scrubs the log token from every message.
 import { SendError } from '../../errors.js';
-import { classifyHttpStatus, classifyRequestError } from '../shared/classify-http.js';
+import { classifyHttpStatus } from '../shared/classify-http.js';
+import { classifySocketError } from '../shared/classify-socket.js';
 import { responseExcerpt } from '../shared/http-body.js';
 import type { HttpResponse } from '../shared/http-request.js';
 import { redact } from './endpoint.js';
@@ -24,7 +25,7 @@ export function classifyWebhookResponse(
 
 /** Network, TLS, timeout and abort failures → retryable SendError without the token. */
 export function classifyWebhookFailure(error: unknown, what: string, token: string): SendError {
-  return scrub(classifyRequestError(error, what), token);
+  return scrub(classifySocketError(error, what), token);
 }
 
 /**

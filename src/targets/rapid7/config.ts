@@ -2,17 +2,17 @@
 import { z } from 'zod';
 import { tlsSchema } from '../../net/tls.js';
 import { commonTargetFields, OUTPUT_FORMATS } from '../common-config.js';
-import { FACILITIES, type FacilityName } from '../syslog/frame.js';
-import { streamFields } from '../syslog/config.js';
+import { FACILITY_NAMES, streamFields } from '../shared/stream-config.js';
 import { parseHostPort, RAPID7_REGIONS, TOKEN_PATTERN } from './endpoint.js';
-
-const FACILITY_NAMES = Object.keys(FACILITIES) as [FacilityName, ...FacilityName[]];
 
 export const rapid7TargetSchema = z
   .strictObject({
     ...commonTargetFields,
     type: z.literal('rapid7'),
-    /** JSON is what Log Search filters by field (Rapid7 docs, "Log Search: JSON key-value search"); CEF and LEEF are keyword-searchable text. */
+    /**
+     * Log Search turns JSON keys into fields to filter by; CEF and LEEF stay keyword-searchable text
+     * (https://www.rapid7.com/blog/post/2022/03/11/run-faster-log-searches-with-insightidr/).
+     */
     format: z.enum(OUTPUT_FORMATS).default('json'),
     /**
      * webhook: HTTPS POST per record to https://<region>.webhook.logs.insight.rapid7.com/v1/noformat/<token> (204).

@@ -1,10 +1,13 @@
 // Rapid7 InsightIDR / Log Search addresses: region codes, the webhook URL, the token-TCP data host, and token redaction.
 
-/** Region codes: the first label of the product URL, e.g. us.idr.insight.rapid7.com (Rapid7 docs, "Product regions"). */
+/**
+ * Region codes: the first label of the product URL, e.g. us.idr.insight.rapid7.com
+ * (https://docs.rapid7.com/insight/api-overview/).
+ */
 export const RAPID7_REGIONS = ['us', 'us2', 'us3', 'eu', 'ca', 'au', 'ap'] as const;
 export type Rapid7Region = (typeof RAPID7_REGIONS)[number];
 
-/** A log token is a UUID (docs.rapid7.com/insightops/token-tcp). */
+/** A log token is a UUID (https://docs.rapid7.com/insightops/token-tcp). */
 export const TOKEN_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Token TCP over TLS: `<region>.data.logs.insight.rapid7.com`, port 443 (ports 80, 514 and 10000 are plaintext). */

@@ -1,14 +1,14 @@
 // The Rapid7 InsightIDR target: builds the webhook, token-TLS or syslog transport from one configuration.
 import { SendError } from '../../errors.js';
-import type { TargetDeps } from '../types.js';
 import { buildTlsOptions } from '../../net/tls.js';
-import { syslogTargetSchema } from '../syslog/config.js';
-import { StreamConnection } from '../syslog/connection.js';
+import type { BatchLimits } from '../shared/batcher.js';
+import { buildHttpBatchTarget } from '../shared/http-batch-target.js';
+import { StreamConnection } from '../shared/stream-connection.js';
 import { buildSyslogTarget } from '../syslog/target.js';
-import type { Target } from '../types.js';
-import { scrub } from './classify.js';
+import type { Target, TargetDeps } from '../types.js';
+import { classifyWebhookFailure, classifyWebhookResponse, scrub } from './classify.js';
 import type { Rapid7TargetConfig } from './config.js';
-import { tokenLine } from './frame.js';
+import { frameWebhookItem, tokenLine, type WebhookItem } from './frame.js';
 import {
   dataHost,
   parseHostPort,
@@ -18,17 +18,24 @@ import {
   webhookUrl,
   type Rapid7Region,
 } from './endpoint.js';
-import { WebhookSender } from './webhook.js';
+
+/**
+ * The webhook takes one entry per POST (https://docs.rapid7.com/insightops/insightops-webhook), so records travel
+ * one per request, a few of one job at once: that keeps the latency of a large delivery low without flooding the
+ * collector. A checkpoint rewrites the job in Redis, so delivered records are checkpointed only when the job fails.
+ */
+const WEBHOOK_BATCH: BatchLimits = {
+  maxEvents: 1,
+  maxBytes: Number.MAX_SAFE_INTEGER,
+  maxWaitMs: 0,
+  requestsPerJob: 8,
+  checkpoint: 'on-failure',
+};
 
 export function buildRapid7Target(config: Rapid7TargetConfig, deps: TargetDeps): Target {
-  if (config.tls?.rejectUnauthorized === false) {
-    deps.logger.warn(
-      `rapid7 target ${config.name}: TLS certificate verification is OFF (tls.rejectUnauthorized: false)`,
-    );
-  }
   switch (config.transport) {
     case 'webhook':
-      return webhookTarget(config);
+      return webhookTarget(config, deps);
     case 'token-tls':
       return tokenTlsTarget(config, deps);
     case 'syslog':
@@ -49,20 +56,24 @@ function requireRegion(config: Rapid7TargetConfig): Rapid7Region {
   return config.region;
 }
 
-function webhookTarget(config: Rapid7TargetConfig): Target {
+function webhookTarget(config: Rapid7TargetConfig, deps: TargetDeps): Target {
   const token = requireToken(config);
   const url = webhookUrl(config.endpoint ?? webhookBase(requireRegion(config)), token);
-  const what = `rapid7 target ${config.name} (webhook ${redactedUrl(url, token)})`;
-  const sender = new WebhookSender({ url, token, tls: config.tls, timeoutMs: config.timeoutMs, what });
-  return {
-    name: config.name,
-    type: 'rapid7',
-    async send(batch, context) {
-      if (batch.records.length === 0) return;
-      await sender.send(batch, context);
+  return buildHttpBatchTarget<WebhookItem>(
+    { ...config, url: url.href, batch: WEBHOOK_BATCH },
+    {
+      type: 'rapid7',
+      what: `rapid7 target ${config.name} (webhook ${redactedUrl(url, token)})`,
+      maxSockets: 16,
+      maxResponseBytes: 4096,
+      headers: ([item]): Record<string, string> => (item ? { 'content-type': item.contentType } : {}),
+      frame: frameWebhookItem,
+      body: ([item]) => item?.piece ?? '',
+      classify: (response, _items, what) => classifyWebhookResponse(response, what, token),
+      classifyFailure: (error, what) => classifyWebhookFailure(error, what, token),
     },
-    close: () => sender.close(),
-  };
+    deps,
+  );
 }
 
 function tokenTlsTarget(config: Rapid7TargetConfig, deps: TargetDeps): Target {
@@ -71,14 +82,12 @@ function tokenTlsTarget(config: Rapid7TargetConfig, deps: TargetDeps): Target {
     ? parseHostPort(config.endpoint)
     : { host: dataHost(requireRegion(config)), port: TOKEN_TLS_PORT };
   if (!address) throw new Error(`rapid7 target ${config.name}: endpoint must be host:port`);
-  const what = `rapid7 target ${config.name} (token-tls ${address.host}:${address.port})`;
   const connection = new StreamConnection({
-    host: address.host,
-    port: address.port,
+    ...address,
     tls: buildTlsOptions(config.tls, address.host),
     timeoutMs: config.timeoutMs,
     settleMs: config.settleMs,
-    what,
+    what: `rapid7 target ${config.name} (token-tls ${address.host}:${address.port})`,
     logger: deps.logger,
   });
   return {
@@ -102,25 +111,20 @@ function tokenTlsTarget(config: Rapid7TargetConfig, deps: TargetDeps): Target {
 function syslogTransportTarget(config: Rapid7TargetConfig, deps: TargetDeps): Target {
   const address = parseHostPort(config.endpoint ?? '');
   if (!address) throw new Error(`rapid7 target ${config.name}: endpoint must be host:port`);
-  const syslogConfig = syslogTargetSchema.parse({
-    name: config.name,
-    type: 'syslog',
-    format: config.format,
-    filter: config.filter,
-    concurrency: config.concurrency,
-    rateLimit: config.rateLimit,
-    enabled: config.enabled,
-    host: address.host,
-    port: address.port,
-    protocol: 'tls',
-    framing: config.framing ?? 'lf',
-    rfc: config.rfc ?? 5424,
-    facility: config.facility,
-    appName: config.appName,
-    tls: config.tls,
-    timeoutMs: config.timeoutMs,
-    settleMs: config.settleMs,
-  });
-  const inner = buildSyslogTarget(syslogConfig, deps);
+  const inner = buildSyslogTarget(
+    {
+      ...address,
+      name: config.name,
+      protocol: 'tls',
+      framing: config.framing ?? 'lf',
+      rfc: config.rfc ?? 5424,
+      facility: config.facility,
+      appName: config.appName,
+      tls: config.tls,
+      timeoutMs: config.timeoutMs,
+      settleMs: config.settleMs,
+    },
+    deps,
+  );
   return { name: config.name, type: 'rapid7', send: inner.send, close: inner.close };
 }

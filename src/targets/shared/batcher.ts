@@ -1,23 +1,7 @@
 // Splits target jobs into requests (maxEvents / maxBytes), optionally merges concurrent jobs (maxWaitMs), checkpoints.
-//
-// Exports:
-//   createBatcher(options) → Batcher      one per target instance
-//   Batcher.send(items, context)          resolves when every item of this job is delivered; checkpoints delivered ids
-//                                         after each request; throws the job's own SendError otherwise
-//   Batcher.close()                       fails queued items with a retryable 'target_closed', aborts requests in flight
-//   BatchItem, FlushOutcome, FlushFn      the item (id + encoded piece) and the request function a target provides
-//
-// Outcome of one job, from its items' results:
-//   a request failed as a whole     → that SendError (its remaining items are not sent: back off)
-//   some items failed retryably     → retryable 'partial_failure' (rateLimited when an item error carried a wait)
-//   only permanent item rejections  → permanent 'record_rejected' naming ids and reasons
-//   otherwise                       → resolves
-// Delivered items are checkpointed (SendContext.checkpoint) and refused ones marked (SendContext.reject) as soon as
-// their request settles, so the job's retry carries only what can still succeed, never resends what the peer
-// confirmed, and still ends in the dead-letter queue with the refused records.
 import { SendError, permanent, rateLimited, retryable } from '../../errors.js';
 import type { SendContext } from '../types.js';
-import { classifyRequestError } from './classify-http.js';
+import { classifySocketError } from './classify-socket.js';
 
 export interface BatchItem {
   id: string;
@@ -27,6 +11,7 @@ export interface BatchItem {
   bytes: number;
 }
 
+/** A request's verdict on its items; what is in neither map was delivered. */
 export interface FlushOutcome {
   /** Items the peer refused for good (e.g. an Elasticsearch mapping error): id → reason. */
   rejected?: ReadonlyMap<string, string>;
@@ -35,29 +20,59 @@ export interface FlushOutcome {
 }
 
 /** Sends one request with these items. Throws a SendError when the request failed as a whole. */
-export type FlushFn = (items: readonly BatchItem[], signal: AbortSignal) => Promise<FlushOutcome | undefined>;
+export type FlushFn<Item extends BatchItem = BatchItem> = (
+  items: readonly Item[],
+  signal: AbortSignal,
+) => Promise<FlushOutcome | undefined>;
 
-export interface BatcherOptions {
+/** How items become requests. */
+export interface BatchLimits {
   maxEvents: number;
   maxBytes: number;
-  /** 0 = each job sends its own requests, one after another; > 0 = merge concurrent jobs for up to this long. */
+  /** 0 = each job sends its own requests; > 0 = merge concurrent jobs for up to this long. */
   maxWaitMs: number;
+  /** maxWaitMs 0 only: requests of one job in flight at once (default 1, one after another). */
+  requestsPerJob?: number;
+  /**
+   * When delivered ids are checkpointed: after each request (default), or only when the job fails. Each checkpoint
+   * rewrites the job's data in Redis (src/workers/target-worker.ts), which one-record requests would do per record.
+   */
+  checkpoint?: 'each-request' | 'on-failure';
+}
+
+export interface BatcherOptions<Item extends BatchItem = BatchItem> extends BatchLimits {
   /** Merged mode: requests in flight at most (the target's concurrency); more would only queue in the agent. */
   maxInFlight?: number;
-  flush: FlushFn;
+  flush: FlushFn<Item>;
   /** Names the target in messages. */
   what: string;
 }
 
-export interface Batcher {
-  send(items: readonly BatchItem[], context: SendContext): Promise<void>;
+/** One per target instance. */
+export interface Batcher<Item extends BatchItem = BatchItem> {
+  /**
+   * Resolves when every item of this job is delivered. Delivered items are checkpointed (SendContext.checkpoint; with
+   * checkpoint 'on-failure', once the job fails) and refused ones marked (SendContext.reject) as soon as their request
+   * settles, so the job's retry carries only what
+   * can still succeed, never resends what the peer confirmed, and still ends in the dead-letter queue with the
+   * refused records. Otherwise throws, from its items' results:
+   * - a request failed as a whole → that SendError (the job's remaining items are not sent: back off);
+   * - some items failed retryably → retryable 'partial_failure' (rateLimited when an item error carried a wait);
+   * - only permanent item rejections → permanent 'record_rejected' naming ids and reasons.
+   */
+  send(items: readonly Item[], context: SendContext): Promise<void>;
+  /** Fails queued items with a retryable 'target_closed' and aborts requests in flight. */
   close(): Promise<void>;
 }
 
 /** Cuts items into consecutive chunks within the limits; an item larger than maxBytes travels alone. */
-export function chunkItems(items: readonly BatchItem[], maxEvents: number, maxBytes: number): BatchItem[][] {
-  const chunks: BatchItem[][] = [];
-  let current: BatchItem[] = [];
+export function chunkItems<Item extends BatchItem>(
+  items: readonly Item[],
+  maxEvents: number,
+  maxBytes: number,
+): Item[][] {
+  const chunks: Item[][] = [];
+  let current: Item[] = [];
   let bytes = 0;
   for (const item of items) {
     if (current.length > 0 && (current.length >= maxEvents || bytes + item.bytes > maxBytes)) {
@@ -79,7 +94,13 @@ class JobState {
   requestError: SendError | undefined;
   private checkpoints: Promise<void> = Promise.resolve();
 
-  constructor(private readonly context: SendContext) {}
+  /** Delivered ids held back until the job's verdict (checkpoint: 'on-failure'). */
+  private readonly unsaved: string[] = [];
+
+  constructor(
+    private readonly context: SendContext,
+    private readonly checkpointEachRequest: boolean,
+  ) {}
 
   /** Records one request's results for this job's items and checkpoints what must not be resent. */
   record(items: readonly BatchItem[], outcome: FlushOutcome | undefined): void {
@@ -103,17 +124,26 @@ class JobState {
       const context = this.context;
       this.checkpoints = this.checkpoints.then(() => context.reject(rejections));
     }
-    if (done.length > 0) {
-      const context = this.context;
-      this.checkpoints = this.checkpoints.then(() =>
-        context.checkpoint(done).catch((error: unknown) => {
-          // The records are delivered; a lost checkpoint only means a retry may resend them (at-least-once).
-          context.logger.warn('checkpoint failed; a retry may resend delivered records', {
-            error: error instanceof Error ? error.message : String(error),
-          });
-        }),
-      );
-    }
+    if (done.length === 0) return;
+    if (this.checkpointEachRequest) this.checkpoint(done);
+    else this.unsaved.push(...done);
+  }
+
+  private checkpoint(ids: readonly string[]): void {
+    const context = this.context;
+    this.checkpoints = this.checkpoints.then(() =>
+      context.checkpoint(ids).catch((error: unknown) => {
+        // The records are delivered; a lost checkpoint only means a retry may resend them (at-least-once).
+        context.logger.warn('checkpoint failed; a retry may resend delivered records', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }),
+    );
+  }
+
+  /** Keeps the request error that tells the most when several requests of the job failed. */
+  fail(error: SendError): void {
+    this.requestError = this.requestError === undefined ? error : strongerFailure(this.requestError, error);
   }
 
   get mustStop(): boolean {
@@ -121,6 +151,9 @@ class JobState {
   }
 
   async settle(what: string): Promise<void> {
+    if (this.unsaved.length > 0 && (this.mustStop || this.rejected.size > 0)) {
+      this.checkpoint(this.unsaved.splice(0));
+    }
     await this.checkpoints;
     if (this.requestError) throw this.requestError;
     if (this.failed.size > 0) {
@@ -149,13 +182,23 @@ function describeRejected(rejected: ReadonlyMap<string, string>): string {
   return rejected.size === 0 ? '' : `; ${rejected.size} rejected for good: ${listReasons(rejected)}`;
 }
 
+/** A wait the peer asked for beats none (the longer wait wins), retryable beats permanent; otherwise the first stays. */
+function strongerFailure(first: SendError, next: SendError): SendError {
+  if (first.retryAfterMs !== undefined || next.retryAfterMs !== undefined) {
+    return (next.retryAfterMs ?? -1) > (first.retryAfterMs ?? -1) ? next : first;
+  }
+  return first.retryable || !next.retryable ? first : next;
+}
+
 function closedError(what: string): SendError {
   return retryable('target_closed', `${what}: target is closing`);
 }
 
-export function createBatcher(options: BatcherOptions): Batcher {
+export function createBatcher<Item extends BatchItem>(options: BatcherOptions<Item>): Batcher<Item> {
   const { maxEvents, maxBytes, maxWaitMs, flush, what } = options;
   const maxInFlight = Math.max(1, options.maxInFlight ?? 4);
+  const requestsPerJob = Math.max(1, options.requestsPerJob ?? 1);
+  const checkpointEachRequest = options.checkpoint !== 'on-failure';
   const closing = new AbortController();
   const inFlight = new Set<Promise<void>>();
   let closed = false;
@@ -166,35 +209,38 @@ export function createBatcher(options: BatcherOptions): Batcher {
     return promise;
   }
 
-  async function runFlush(
-    items: readonly BatchItem[],
-    signal: AbortSignal,
-  ): Promise<FlushOutcome | SendError> {
+  async function runFlush(items: readonly Item[], signal: AbortSignal): Promise<FlushOutcome | SendError> {
     try {
       return (await flush(items, signal)) ?? {};
     } catch (error) {
-      return classifyRequestError(error, what);
+      return classifySocketError(error, what);
     }
   }
 
-  // ---- maxWaitMs = 0: each job sends its own chunks, one after another. ----
-  async function sendSequential(items: readonly BatchItem[], context: SendContext): Promise<void> {
-    const job = new JobState(context);
+  // ---- maxWaitMs = 0: each job sends its own chunks, up to requestsPerJob at once, none after a failure. ----
+  async function sendSequential(items: readonly Item[], context: SendContext): Promise<void> {
+    const job = new JobState(context, checkpointEachRequest);
     const signal = AbortSignal.any([context.signal, closing.signal]);
-    for (const chunk of chunkItems(items, maxEvents, maxBytes)) {
-      if (signal.aborted) {
-        job.requestError = closing.signal.aborted
-          ? closedError(what)
-          : retryable('target_closed', `${what}: send aborted`);
-        break;
+    const chunks = chunkItems(items, maxEvents, maxBytes);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (!job.mustStop && next < chunks.length) {
+        if (signal.aborted) {
+          job.fail(
+            closing.signal.aborted ? closedError(what) : retryable('target_closed', `${what}: send aborted`),
+          );
+          break;
+        }
+        const chunk = chunks[next] as Item[];
+        next += 1;
+        const work = runFlush(chunk, signal);
+        void track(work.then(() => undefined));
+        const result = await work;
+        if (result instanceof SendError) job.fail(result);
+        else job.record(chunk, result);
       }
-      const work = runFlush(chunk, signal);
-      void track(work.then(() => undefined));
-      const result = await work;
-      if (result instanceof SendError) job.requestError = result;
-      else job.record(chunk, result);
-      if (job.mustStop) break;
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(requestsPerJob, chunks.length) }, worker));
     await job.settle(what);
   }
 
@@ -205,7 +251,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
     wake: () => void;
   }
   interface Entry {
-    item: BatchItem;
+    item: Item;
     owner: Owner;
   }
   let queue: Entry[] = [];
@@ -252,7 +298,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
     void track(
       runFlush(items, closing.signal).then((result) => {
         mergedInFlight -= 1;
-        const byOwner = new Map<Owner, BatchItem[]>();
+        const byOwner = new Map<Owner, Item[]>();
         for (const entry of chunk) {
           const list = byOwner.get(entry.owner);
           if (list) list.push(entry.item);
@@ -298,8 +344,8 @@ export function createBatcher(options: BatcherOptions): Batcher {
     }
   }
 
-  async function sendMerged(items: readonly BatchItem[], context: SendContext): Promise<void> {
-    const job = new JobState(context);
+  async function sendMerged(items: readonly Item[], context: SendContext): Promise<void> {
+    const job = new JobState(context, checkpointEachRequest);
     let wake!: () => void;
     const done = new Promise<void>((resolve) => (wake = resolve));
     const owner: Owner = { job, pending: items.length, wake };

@@ -1,22 +1,12 @@
-// Pure HTTP outcome classification shared by every HTTP-based target: status, Retry-After and socket errors → SendError.
-//
-// Exports:
-//   DEFAULT_RETRY_ON            the default retryable statuses as a predicate source: 408, 429, 5xx except 501
-//   MAX_RETRY_AFTER_MS          upper clamp for a peer's Retry-After (1 h)
-//   RetryOnRule / compileRetryOn(rules?)  a config list such as [408, 429, '5xx'] → (status) => boolean
-//   parseRetryAfter(value, nowMs)         RFC 9110 §10.2.3 delta-seconds or HTTP-date → milliseconds (clamped) or undefined
-//   classifyHttpStatus(status, headers, options)  → undefined (2xx) or a SendError
-//   classifyRequestError(error, what)     network / TLS / timeout / abort error → retryable SendError
-//   RequestTimeoutError, RequestAbortedError   the errors http-request.ts raises for its own timeout and for an abort
-import { SendError, permanent, rateLimited, retryable } from '../../errors.js';
+// Classifies an HTTP answer for every HTTP-based target: status, retryOn list and Retry-After → SendError.
+import { permanent, rateLimited, retryable, type SendError } from '../../errors.js';
 
 /** One entry of a `retryOn` list: an exact status, or a whole class such as '5xx'. */
 export type RetryOnRule = number | '4xx' | '5xx';
 
 /**
- * Default retryable statuses, as Vector and Datadog document them: 408 Request Timeout and 429 Too Many Requests
- * (RFC 6585 §4) may pass later; 5xx are server-side and transient except 501 Not Implemented (RFC 9110 §15.6.2), which
- * no retry changes.
+ * Default retryable statuses: 408 Request Timeout (RFC 9110 §15.5.9) and 429 Too Many Requests (RFC 6585 §4) may pass
+ * later; 5xx are server-side and transient except 501 Not Implemented (RFC 9110 §15.6.2), which no retry changes.
  */
 export const DEFAULT_RETRY_ON: readonly RetryOnRule[] = [408, 429, '5xx'];
 
@@ -118,76 +108,4 @@ export function classifyHttpStatus(
     return permanent('http_permanent_status', `${options.what} answered HTTP ${status}${location}${suffix}`);
   }
   return permanent('http_permanent_status', `${options.what} answered HTTP ${status}${suffix}`);
-}
-
-/** Raised by http-request.ts when `timeoutMs` elapses before the response is read. */
-export class RequestTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`no complete answer within ${timeoutMs} ms`);
-    this.name = 'RequestTimeoutError';
-  }
-}
-
-/** Raised by http-request.ts when the caller's signal (shutdown, job timeout) or the target's close aborts a request. */
-export class RequestAbortedError extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'RequestAbortedError';
-  }
-}
-
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'HPE_INVALID_CONSTANT',
-  'HPE_INVALID_CHUNK_SIZE',
-]);
-
-/** OpenSSL verification codes (X509_V_ERR_* as Node names them) and Node's own TLS error codes. */
-function isTlsError(code: string, message: string): boolean {
-  return (
-    code.startsWith('ERR_TLS_') ||
-    code.startsWith('ERR_SSL_') ||
-    code.includes('CERT') ||
-    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
-    code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' ||
-    code === 'UNABLE_TO_GET_ISSUER_CERT' ||
-    code === 'HOSTNAME_MISMATCH' ||
-    /certificate|SSL routines|tlsv1 alert|wrong version number/i.test(message)
-  );
-}
-
-/**
- * Classifies a failure that happened before a status was read. Every case is retryable: a refused connection or
- * an expired certificate can be fixed on the peer side while the job waits, and the dead-letter policy bounds the
- * retries. TLS failures keep their own code so that operators see them ('tls_error'); there is never a plaintext
- * fallback.
- */
-export function classifyRequestError(error: unknown, what: string): SendError {
-  if (error instanceof SendError) return error;
-  if (error instanceof RequestTimeoutError) return retryable('timeout', `${what}: ${error.message}`, error);
-  if (error instanceof RequestAbortedError)
-    return retryable('target_closed', `${what}: ${error.message}`, error);
-  const err = error as (Error & { code?: unknown }) | undefined;
-  const code = typeof err?.code === 'string' ? err.code : '';
-  const message = err instanceof Error ? err.message : String(error);
-  if (isTlsError(code, message)) {
-    return retryable('tls_error', `${what}: TLS failed (${code || message})`, error);
-  }
-  if (NETWORK_CODES.has(code) || /socket hang up|ECONNRESET|EPIPE/i.test(message)) {
-    return retryable('network_error', `${what}: ${code || message}`, error);
-  }
-  if (err?.name === 'AbortError') return retryable('target_closed', `${what}: request aborted`, error);
-  return retryable('network_error', `${what}: ${code ? `${code} ` : ''}${message}`, error);
 }

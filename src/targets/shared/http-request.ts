@@ -1,29 +1,12 @@
 // One HTTP(S) request with node:http: keep-alive agent per target, optional gzip, timeout, abort, capped response read.
-//
-// Exports:
-//   createHttpAgent(url, tls?, maxSockets?)  one keep-alive http.Agent or https.Agent per target, built once at start
-//                                            (maxSockets: the target's concurrency plus headroom for ack polls);
-//                                            TLS options come from buildTlsOptions (shared/tls-options.ts)
-//   httpRequest(options) → HttpResponse      sends one request and reads up to maxResponseBytes of the answer;
-//                                            resolves for ANY status (classify with classify-http.ts) and rejects
-//                                            only with RequestTimeoutError, RequestAbortedError or the socket/TLS
-//                                            error (classify with classifyRequestError)
-//   HttpRequestOptions, HttpResponse         their shapes
-//   describeUrl(url)                         the origin only, for logs and messages: paths and query strings can carry
-//                                            tokens (Rapid7, Sumo Logic), userinfo is a password
-//   httpTargetBase(kind, config, logger)     URL, message prefix and agent of an HTTP-based target; warns once when
-//                                            TLS verification is turned off
-// Redirects are never followed (a 3xx is returned to the caller), so a token is never replayed to another host.
 import http from 'node:http';
 import https from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import type { Logger } from 'winston';
 import type { TlsConfig } from '../../net/tls.js';
 import { buildTlsOptions } from '../../net/tls.js';
-import { RequestAbortedError, RequestTimeoutError } from './classify-http.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -76,6 +59,23 @@ export interface HttpRequestOptions {
   maxResponseBytes?: number;
 }
 
+/** Raised when `timeoutMs` elapses before the response is read. */
+export class RequestTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no complete answer within ${timeoutMs} ms`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+/** Raised when the caller's signal (shutdown, job timeout) or the target's close aborts a request. */
+export class RequestAbortedError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'RequestAbortedError';
+  }
+}
+
+/** Resolves for any status (redirects are never followed, so a token is never replayed to another host). */
 export interface HttpResponse {
   status: number;
   headers: IncomingHttpHeaders;
@@ -85,15 +85,15 @@ export interface HttpResponse {
   truncated: boolean;
 }
 
-/** The origin of a URL without userinfo, path or query, safe to log. */
+/** The origin of a URL, safe to log: paths and query strings can carry tokens (Rapid7), userinfo is a password. */
 export function describeUrl(url: URL): string {
   return `${url.protocol}//${url.host}`;
 }
 
 /**
  * Sends one request. A reused keep-alive socket that the server closed just before our write fails with ECONNRESET
- * and no response; Node's documentation (http.ClientRequest `reusedSocket`) recommends retrying that case once, which
- * this does on a fresh connection. Every other failure is returned to the caller.
+ * and no response; Node's documentation (https://nodejs.org/api/http.html#requestreusedsocket) recommends retrying that
+ * case once, which this does on a fresh connection. Every other failure is returned to the caller.
  */
 export async function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
   const payload = await preparePayload(options);
@@ -205,22 +205,4 @@ function abortReason(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason.message || reason.name;
   return typeof reason === 'string' ? reason : 'aborted';
-}
-
-/** What every HTTP-based target sets up first: its base URL, how messages name it, and its pooled agent. */
-export function httpTargetBase(
-  kind: string,
-  config: { name: string; url: string; tls?: TlsConfig | undefined; concurrency: number },
-  logger: Logger,
-): { url: URL; what: string; agent: http.Agent } {
-  const url = new URL(config.url);
-  if (config.tls?.rejectUnauthorized === false) {
-    logger.warn('TLS certificate verification is off for this target', { target: config.name });
-  }
-  return {
-    url,
-    what: `${kind} target ${config.name} (${describeUrl(url)})`,
-    // A few sockets above the job concurrency, for HEC ack polls and for requests still closing.
-    agent: createHttpAgent(url, config.tls, config.concurrency + 4),
-  };
 }

@@ -1,7 +1,7 @@
-// Polls Splunk's /services/collector/ack until an ackId is indexed, bounded by ack.timeoutMs ("About HEC Indexer Acknowledgment").
+// Polls Splunk's /services/collector/ack until an ackId is indexed, bounded by ack.timeoutMs.
 import type http from 'node:http';
 import { permanent, retryable, type SendError } from '../../errors.js';
-import { classifyRequestError } from '../shared/classify-http.js';
+import { classifySocketError } from '../shared/classify-socket.js';
 import { httpRequest } from '../shared/http-request.js';
 import { ackStatus, classifyHecResponse } from './classify.js';
 import { frameAckQuery } from './frame.js';
@@ -42,7 +42,8 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
  * Waits until Splunk reports `true` for the ackId. A `true` is reported once and then forgotten, so the first true
  * ends the wait. Retryable poll failures (busy, network) keep polling until the deadline; permanent ones (ack
  * disabled, code 14; invalid channel, code 11) end it. At the deadline the job fails retryably: unacknowledged events
- * are resent, as Splunk's documentation prescribes, so duplicates are possible.
+ * are resent, as Splunk's documentation prescribes, so duplicates are possible:
+ * https://help.splunk.com/splunk-enterprise/get-data-in/collect-http-event-data/about-http-event-collector-indexer-acknowledgment
  */
 export async function waitForAck(ackId: number, options: AckPollOptions): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
@@ -74,7 +75,7 @@ export async function waitForAck(ackId: number, options: AckPollOptions): Promis
       }
       if (indexed) return;
     } catch (error) {
-      const problem = classifyRequestError(error, `${options.what} ack poll`);
+      const problem = classifySocketError(error, `${options.what} ack poll`);
       if (!problem.retryable || problem.code === 'target_closed') throw problem;
       lastProblem = problem;
     }

@@ -6,7 +6,7 @@ import { batchSchema, checkTlsMatchesUrl, httpUrlSchema, timeoutMsSchema } from 
 
 const ackSchema = z
   .strictObject({
-    /** Wait for Splunk's indexer acknowledgement ("About HEC Indexer Acknowledgment"); the token needs useACK. */
+    /** Wait for Splunk's indexer acknowledgement (splunk-hec/ack.ts); the token needs useACK. */
     enabled: z.boolean().default(false),
     /** Pause between two polls of /services/collector/ack. */
     pollIntervalMs: z.number().int().min(10).max(60_000).default(1_000),

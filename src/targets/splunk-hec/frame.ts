@@ -1,4 +1,4 @@
-// Pure request-body builders of the Splunk HEC target: one JSON envelope per event, concatenated ("Format events for HEC").
+// Pure request-body builders of the Splunk HEC target: one JSON envelope per event, concatenated.
 import type { EncodedRecord } from '../../record-batch.js';
 import { recordAsJson } from '../shared/http-body.js';
 
@@ -30,7 +30,10 @@ export function frameHecEvent(record: EncodedRecord, meta: HecMetadata): string 
   return `${head}"event":${recordAsJson(record)}}`;
 }
 
-/** A batch is the envelopes concatenated, not a JSON array; a LF between them is allowed and eases debugging. */
+/**
+ * A batch is the envelopes concatenated, not a JSON array; a LF between them is allowed and eases debugging
+ * (https://help.splunk.com/splunk-enterprise/get-data-in/collect-http-event-data/format-events-for-http-event-collector).
+ */
 export function joinHecEvents(pieces: readonly string[]): string {
   return pieces.join('\n');
 }

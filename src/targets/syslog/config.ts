@@ -2,23 +2,18 @@
 import { z } from 'zod';
 import { tlsSchema } from '../../net/tls.js';
 import { commonTargetFields, OUTPUT_FORMATS } from '../common-config.js';
-import { FACILITIES, isSdName, type FacilityName } from './frame.js';
-
-const FACILITY_NAMES = Object.keys(FACILITIES) as [FacilityName, ...FacilityName[]];
+import { FACILITY_NAMES, streamFields } from '../shared/stream-config.js';
+import { isSdName } from './frame.js';
 
 /** Largest UDP payload over IPv4 (65535 − 8 UDP − 20 IP header octets). */
 export const MAX_UDP_PAYLOAD = 65_507;
 
-/** Fields shared by the syslog target and Rapid7's syslog and token transports. */
-export const streamFields = {
-  /** Bounds the connect (TCP and TLS handshake) and each write until the kernel took it. */
-  timeoutMs: z.number().int().min(100).max(600_000).default(10_000),
-  /**
-   * After a batch reached the kernel, wait this long for a reset or close from the peer before the send succeeds;
-   * a reset in that window makes the job retry instead of losing the batch. 0 turns it off. See docs/targets/syslog.md.
-   */
-  settleMs: z.number().int().min(0).max(10_000).default(50),
-};
+/** Header fields a syslog peer gets when nothing else is configured (also for Rapid7's collector transport). */
+export const SYSLOG_DEFAULTS = {
+  appName: 'snyk-siem-forwarder',
+  facility: 'local0',
+  structuredDataId: 'forwarder@32473',
+} as const;
 
 export const syslogTargetSchema = z
   .strictObject({
@@ -39,13 +34,13 @@ export const syslogTargetSchema = z
     appName: z
       .string()
       .regex(/^[\x21-\x7e]{1,48}$/, 'appName is 1-48 printable ASCII characters without spaces')
-      .default('snyk-siem-forwarder'),
+      .default(SYSLOG_DEFAULTS.appName),
     /** Facility name (local0 … local7, user, daemon, …) or code 0-23. */
     facility: z
       .union([z.enum(FACILITY_NAMES), z.number().int().min(0).max(23)], {
         error: `facility is a code 0-23 or one of ${FACILITY_NAMES.join(', ')}`,
       })
-      .default('local0'),
+      .default(SYSLOG_DEFAULTS.facility),
     /** HOSTNAME override; default os.hostname(), read once when the target is built. */
     hostname: z.string().min(1).optional(),
     /**
@@ -62,7 +57,7 @@ export const syslogTargetSchema = z
           ),
         z.literal(false),
       ])
-      .default('forwarder@32473'),
+      .default(SYSLOG_DEFAULTS.structuredDataId),
     tls: tlsSchema.optional(),
     /** UDP only: largest datagram (RFC 5426 §3.2: 2048 SHOULD be accepted). Default 2048, or 1024 with rfc 3164. */
     maxMessageBytes: z.number().int().min(480).max(MAX_UDP_PAYLOAD).optional(),

@@ -1,34 +1,6 @@
 // Pure syslog encoding: PRI, RFC 5424 and RFC 3164 headers, STRUCTURED-DATA escaping and RFC 6587 / RFC 5425 framing.
 import type { EncodedRecord, Severity } from '../../record-batch.js';
-
-/** RFC 5424 §6.2.1 facility codes by name; local0–local7 are 16–23. */
-export const FACILITIES = {
-  kern: 0,
-  user: 1,
-  mail: 2,
-  daemon: 3,
-  auth: 4,
-  syslog: 5,
-  lpr: 6,
-  news: 7,
-  uucp: 8,
-  cron: 9,
-  authpriv: 10,
-  ftp: 11,
-  ntp: 12,
-  security: 13,
-  console: 14,
-  solaris_cron: 15,
-  local0: 16,
-  local1: 17,
-  local2: 18,
-  local3: 19,
-  local4: 20,
-  local5: 21,
-  local6: 22,
-  local7: 23,
-} as const;
-export type FacilityName = keyof typeof FACILITIES;
+import { singleLine } from '../shared/single-line.js';
 
 /**
  * Record severity → syslog severity (RFC 5424 §6.2.1 table 2). Snyk's four levels take the four codes between
@@ -115,15 +87,6 @@ export function escapeSdParamValue(value: string): string {
 /** RFC 5424 §6.3.2: SD-NAME is 1–32 PRINTUSASCII except '=', SP, ']' and '"'. */
 export function isSdName(name: string): boolean {
   return /^[\x21-\x7e]{1,32}$/.test(name) && !/[= \]"]/.test(name);
-}
-
-/**
- * Makes a record body safe as one message in every framing: CR, LF and NUL become a space. normalizers/ already
- * guarantees bodies without them; this is defence in depth so a contract violation can never split a message under
- * LF framing (RFC 6587 §3.4.2) or start a forged one.
- */
-export function singleLine(body: string): string {
-  return body.replace(/[\r\n\0]/g, ' ');
 }
 
 /** Header values fixed when the target is built. */

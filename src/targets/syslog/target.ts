@@ -1,14 +1,14 @@
 // The syslog target: encodes each record as an RFC 5424 or RFC 3164 message and sends it over UDP, TCP or TLS.
 import { hostname as osHostname } from 'node:os';
-import { permanent } from '../../errors.js';
-import type { TargetDeps } from '../types.js';
 import { buildTlsOptions } from '../../net/tls.js';
-import type { RecordBatch, EncodedRecord } from '../../record-batch.js';
-import type { SendContext, Target } from '../types.js';
-import type { SyslogTargetConfig } from './config.js';
-import { StreamConnection } from './connection.js';
+import type { EncodedRecord, RecordBatch } from '../../record-batch.js';
+import { FACILITIES } from '../shared/stream-config.js';
+import { StreamConnection } from '../shared/stream-connection.js';
+import type { SendContext, Target, TargetDeps } from '../types.js';
+import { oversizeError } from './classify.js';
+import { SYSLOG_DEFAULTS, type SyslogTargetConfig } from './config.js';
+import { DatagramSender, type DatagramSenderOptions } from './datagram-sender.js';
 import {
-  FACILITIES,
   formatRfc3164,
   formatRfc5424,
   frameLf,
@@ -20,47 +20,64 @@ import {
   truncateUtf8,
   type HeaderFields,
 } from './frame.js';
-import { DatagramSender } from './udp.js';
+
+/**
+ * What a syslog sender needs, already validated: a syslog target's configuration, or the settings another target
+ * type has for a syslog peer (Rapid7's collector transport), whose header fields left out take SYSLOG_DEFAULTS.
+ */
+export type SyslogOptions = Pick<
+  SyslogTargetConfig,
+  'name' | 'host' | 'port' | 'protocol' | 'framing' | 'rfc' | 'tls' | 'hostname' | 'timeoutMs' | 'settleMs'
+> &
+  Partial<
+    Pick<SyslogTargetConfig, 'facility' | 'appName' | 'structuredDataId' | 'maxMessageBytes' | 'udpOversize'>
+  >;
 
 /** Encodes one record as a complete syslog message (no framing). */
 export type MessageEncoder = (record: EncodedRecord) => string;
 
 /** Fixes the header fields once (HOSTNAME, APP-NAME, PROCID) and returns the per-record encoder. */
-export function createMessageEncoder(config: SyslogTargetConfig): MessageEncoder {
-  const facility = typeof config.facility === 'number' ? config.facility : FACILITIES[config.facility];
-  const host = config.hostname ?? osHostname();
+export function createMessageEncoder(options: SyslogOptions): MessageEncoder {
+  const facility = options.facility ?? SYSLOG_DEFAULTS.facility;
+  const appName = options.appName ?? SYSLOG_DEFAULTS.appName;
+  const sdId = options.structuredDataId ?? SYSLOG_DEFAULTS.structuredDataId;
+  const host = options.hostname ?? osHostname();
   const fields: HeaderFields = {
-    facility,
-    hostname: config.rfc === 3164 ? sanitizeHostname3164(host) : sanitizeHostname5424(host),
-    appName: config.rfc === 3164 ? sanitizeTag3164(config.appName) : printUsAscii(config.appName, 48),
+    facility: typeof facility === 'number' ? facility : FACILITIES[facility],
+    hostname: options.rfc === 3164 ? sanitizeHostname3164(host) : sanitizeHostname5424(host),
+    appName: options.rfc === 3164 ? sanitizeTag3164(appName) : printUsAscii(appName, 48),
     procId: String(process.pid),
-    sdId: config.structuredDataId === false ? undefined : config.structuredDataId,
+    sdId: sdId === false ? undefined : sdId,
   };
-  return config.rfc === 3164
+  return options.rfc === 3164
     ? (record) => formatRfc3164(record, fields, Date.now())
     : (record) => formatRfc5424(record, fields);
 }
 
 /** The port RFC 5425 §4.1 (6514/tcp) or RFC 5426 §3.3 (514/udp) and common practice (514/tcp) assign. */
-export function defaultSyslogPort(protocol: SyslogTargetConfig['protocol']): number {
+export function defaultSyslogPort(protocol: SyslogOptions['protocol']): number {
   return protocol === 'tls' ? 6514 : 514;
 }
 
 /** Describes the peer for messages and logs: target name, protocol, host and port (never a credential). */
-function describe(config: SyslogTargetConfig, port: number): string {
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return `syslog target ${config.name} (${config.protocol}://${host}:${port})`;
+function describe(options: SyslogOptions, port: number): string {
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return `syslog target ${options.name} (${options.protocol}://${host}:${port})`;
 }
 
-export function buildSyslogTarget(config: SyslogTargetConfig, deps: TargetDeps): Target {
-  const port = config.port ?? defaultSyslogPort(config.protocol);
-  const what = describe(config, port);
-  const encode = createMessageEncoder(config);
-  const send =
-    config.protocol === 'udp'
-      ? udpSender(config, port, what, encode, deps)
-      : streamSender(config, port, what, encode, deps);
-  return { name: config.name, type: 'syslog', send: send.send, close: send.close };
+export function buildSyslogTarget(options: SyslogOptions, deps: TargetDeps): Target {
+  const port = options.port ?? defaultSyslogPort(options.protocol);
+  const peer: DatagramSenderOptions = {
+    host: options.host,
+    port,
+    timeoutMs: options.timeoutMs,
+    what: describe(options, port),
+    logger: deps.logger,
+  };
+  const encode = createMessageEncoder(options);
+  const sender =
+    options.protocol === 'udp' ? udpSender(options, peer, encode) : streamSender(options, peer, encode);
+  return { name: options.name, type: 'syslog', send: sender.send, close: sender.close };
 }
 
 interface Sender {
@@ -68,26 +85,12 @@ interface Sender {
   close(): Promise<void>;
 }
 
-function streamSender(
-  config: SyslogTargetConfig,
-  port: number,
-  what: string,
-  encode: MessageEncoder,
-  deps: TargetDeps,
-): Sender {
-  const tls = config.protocol === 'tls' ? buildTlsOptions(config.tls, config.host) : undefined;
-  if (tls && tls.rejectUnauthorized === false) {
-    deps.logger.warn(`${what}: TLS certificate verification is OFF (tls.rejectUnauthorized: false)`);
-  }
-  const framing = config.framing ?? 'octet-counting';
+function streamSender(options: SyslogOptions, peer: DatagramSenderOptions, encode: MessageEncoder): Sender {
+  const framing = options.framing ?? 'octet-counting';
   const connection = new StreamConnection({
-    host: config.host,
-    port,
-    tls,
-    timeoutMs: config.timeoutMs,
-    settleMs: config.settleMs,
-    what,
-    logger: deps.logger,
+    ...peer,
+    tls: options.protocol === 'tls' ? buildTlsOptions(options.tls, options.host) : undefined,
+    settleMs: options.settleMs,
   });
   return {
     async send(batch, context) {
@@ -107,21 +110,9 @@ function streamSender(
  * record goes to the dead-letter queue intact, the others of the batch are sent and checkpointed) or, with
  * udpOversize: truncate, cut at a UTF-8 character boundary so the header survives and MSG loses its tail.
  */
-function udpSender(
-  config: SyslogTargetConfig,
-  port: number,
-  what: string,
-  encode: MessageEncoder,
-  deps: TargetDeps,
-): Sender {
-  const maxBytes = config.maxMessageBytes ?? (config.rfc === 3164 ? 1024 : 2048);
-  const sender = new DatagramSender({
-    host: config.host,
-    port,
-    timeoutMs: config.timeoutMs,
-    what,
-    logger: deps.logger,
-  });
+function udpSender(options: SyslogOptions, peer: DatagramSenderOptions, encode: MessageEncoder): Sender {
+  const maxBytes = options.maxMessageBytes ?? (options.rfc === 3164 ? 1024 : 2048);
+  const sender = new DatagramSender(peer);
   return {
     async send(batch, context) {
       if (batch.records.length === 0) return;
@@ -131,7 +122,7 @@ function udpSender(
       for (const record of batch.records) {
         const message = Buffer.from(encode(record), 'utf8');
         if (message.length <= maxBytes) datagrams.push(message);
-        else if (config.udpOversize === 'truncate')
+        else if (options.udpOversize === 'truncate')
           datagrams.push(truncateUtf8(message.toString('utf8'), maxBytes));
         else {
           oversize.push(`${record.id} (${message.length} bytes)`);
@@ -142,11 +133,7 @@ function udpSender(
       await sender.send(datagrams, context.signal);
       if (oversize.length === 0) return;
       await context.checkpoint(sentIds);
-      throw permanent(
-        'record_rejected',
-        `${what}: ${oversize.length} record(s) exceed maxMessageBytes ${maxBytes} for UDP: ${oversize.slice(0, 10).join(', ')}` +
-          ' (use tcp or tls, raise maxMessageBytes, or set udpOversize: truncate)',
-      );
+      throw oversizeError(peer.what, oversize, maxBytes);
     },
     close: () => sender.close(),
   };

@@ -1,13 +1,10 @@
-// Unit tests of the shared HTTP classification: statuses, retryOn lists, Retry-After forms, socket and TLS errors.
+// Unit tests of the shared HTTP classification: statuses, retryOn lists and Retry-After forms.
 import { describe, expect, it } from 'vitest';
 import {
   classifyHttpStatus,
-  classifyRequestError,
   compileRetryOn,
   MAX_RETRY_AFTER_MS,
   parseRetryAfter,
-  RequestAbortedError,
-  RequestTimeoutError,
 } from '../../../src/targets/shared/classify-http.js';
 
 const what = 'test peer';
@@ -81,38 +78,5 @@ describe('parseRetryAfter (RFC 9110 §10.2.3)', () => {
       expect(parseRetryAfter(bad, now)).toBeUndefined();
     }
     expect(parseRetryAfter(['3', '9'], now)).toBe(3_000);
-  });
-});
-
-describe('classifyRequestError', () => {
-  const withCode = (code: string, message = code) => Object.assign(new Error(message), { code });
-  it.each(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH'])(
-    '%s → network_error',
-    (code) => {
-      const error = classifyRequestError(withCode(code), what);
-      expect(error.retryable).toBe(true);
-      expect(error.code).toBe('network_error');
-    },
-  );
-  it('socket hang up → network_error', () => {
-    expect(classifyRequestError(new Error('socket hang up'), what).code).toBe('network_error');
-  });
-  it.each([
-    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-    'DEPTH_ZERO_SELF_SIGNED_CERT',
-    'SELF_SIGNED_CERT_IN_CHAIN',
-    'CERT_HAS_EXPIRED',
-    'ERR_TLS_CERT_ALTNAME_INVALID',
-    'ERR_SSL_WRONG_VERSION_NUMBER',
-  ])('%s → tls_error (retryable)', (code) => {
-    const error = classifyRequestError(withCode(code), what);
-    expect(error.code).toBe('tls_error');
-    expect(error.retryable).toBe(true);
-  });
-  it('own timeout and abort', () => {
-    expect(classifyRequestError(new RequestTimeoutError(100), what).code).toBe('timeout');
-    const aborted = classifyRequestError(new RequestAbortedError('shutdown'), what);
-    expect(aborted.code).toBe('target_closed');
-    expect(aborted.retryable).toBe(true);
   });
 });

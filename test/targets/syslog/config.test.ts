@@ -1,7 +1,7 @@
-// Tests of the syslog configuration schema and of the socket/TLS error classification.
+// Tests of the syslog configuration schema and of the datagram error classification.
 import { describe, expect, it } from 'vitest';
 import { syslogTargetSchema } from '../../../src/targets/syslog/config.js';
-import { classifySocketError } from '../../../src/targets/syslog/classify.js';
+import { classifyDatagramError } from '../../../src/targets/syslog/classify.js';
 
 const errno = (code: string, message = code): Error => Object.assign(new Error(message), { code });
 
@@ -52,35 +52,16 @@ describe('syslogTargetSchema', () => {
   });
 });
 
-describe('classifySocketError', () => {
-  it.each(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'])(
-    '%s is a retryable network_error',
-    (code) => {
-      const error = classifySocketError(errno(code), 'syslog target t');
-      expect(error).toMatchObject({ code: 'network_error', retryable: true });
-    },
-  );
-
-  it.each([
-    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-    'DEPTH_ZERO_SELF_SIGNED_CERT',
-    'SELF_SIGNED_CERT_IN_CHAIN',
-    'CERT_HAS_EXPIRED',
-    'ERR_TLS_CERT_ALTNAME_INVALID',
-    'ERR_SSL_WRONG_VERSION_NUMBER',
-  ])('%s is a retryable tls_error', (code) => {
-    expect(classifySocketError(errno(code), 't')).toMatchObject({ code: 'tls_error', retryable: true });
-  });
-
+describe('classifyDatagramError', () => {
   it('EMSGSIZE is a permanent record_rejected', () => {
-    expect(classifySocketError(errno('EMSGSIZE'), 't')).toMatchObject({
+    expect(classifyDatagramError(errno('EMSGSIZE'), 't')).toMatchObject({
       code: 'record_rejected',
       retryable: false,
     });
   });
 
   it('unknown errors stay retryable', () => {
-    expect(classifySocketError(new Error('odd'), 't')).toMatchObject({
+    expect(classifyDatagramError(new Error('odd'), 't')).toMatchObject({
       code: 'network_error',
       retryable: true,
     });

@@ -13,12 +13,12 @@ import {
   sanitizeHostname3164,
   sanitizeHostname5424,
   sanitizeTag3164,
-  singleLine,
   timestamp3164,
   timestamp5424,
   truncateUtf8,
   type HeaderFields,
 } from '../../../src/targets/syslog/frame.js';
+import { singleLine } from '../../../src/targets/shared/single-line.js';
 import { makeRecord, parseOctetCounted } from './fixtures.js';
 
 const fields: HeaderFields = {

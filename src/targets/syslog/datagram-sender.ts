@@ -1,9 +1,9 @@
-// The UDP side of the syslog target: one connected datagram socket per target, one message per datagram (RFC 5426 §3.1).
+// Sends syslog datagrams: one connected UDP socket per target, one message per datagram (RFC 5426 §3.1).
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import type { Logger } from 'winston';
 import { retryable } from '../../errors.js';
-import { classifySocketError } from './classify.js';
+import { classifyDatagramError } from './classify.js';
 
 export interface DatagramSenderOptions {
   host: string;
@@ -31,7 +31,7 @@ export class DatagramSender {
     for (const datagram of datagrams) {
       if (signal.aborted) throw retryable('target_closed', `${what}: send aborted`);
       await new Promise<void>((resolve, reject) => {
-        socket.send(datagram, (error) => (error ? reject(classifySocketError(error, what)) : resolve()));
+        socket.send(datagram, (error) => (error ? reject(classifyDatagramError(error, what)) : resolve()));
       });
     }
   }
@@ -48,7 +48,7 @@ export class DatagramSender {
   private open(): Promise<dgram.Socket> {
     this.socket ??= this.create().catch((error: unknown) => {
       this.socket = undefined;
-      throw classifySocketError(error, this.options.what);
+      throw classifyDatagramError(error, this.options.what);
     });
     return this.socket;
   }

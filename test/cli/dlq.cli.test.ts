@@ -81,15 +81,32 @@ describe('dead-letter queue', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(listed).toContain('1 dead letter(s)');
-    expect(listed).toMatch(/io_error: writing .*bad\.ndjson failed: EISDIR/);
+    // The CODE column, then the message.
+    expect(listed).toMatch(/\tCODE\tREASON\n/);
+    expect(listed).toMatch(/\tio_error\twriting .*bad\.ndjson failed: EISDIR/);
     const id = `${String(answer.body.deliveryId)}-bad`;
     expect(listed).toContain(id);
 
     const shown = await runCli(['dlq', 'show', id, '--config', configFile], env);
     expect(shown.code).toBe(0);
-    const letter = JSON.parse(shown.output) as { queue: string; data: { records: Array<{ id: string }> } };
+    const letter = JSON.parse(shown.output) as {
+      queue: string;
+      reason: Record<string, unknown>;
+      data: { records: Array<{ id: string }>; deadLetter?: unknown };
+    };
     expect(letter.queue).toBe('bad');
     expect(letter.data.records).toHaveLength(6);
+    expect(letter.reason).toMatchObject({ code: 'io_error', attempts: 1 });
+    expect(letter.reason.message).toMatch(/^writing .*bad\.ndjson failed: EISDIR$/);
+    expect(Object.keys(letter.reason).sort()).toEqual([
+      'attempts',
+      'code',
+      'firstFailedAt',
+      'lastFailedAt',
+      'message',
+    ]);
+    // The reason is shown once, as the letter's; the job data is shown without it.
+    expect(letter.data.deadLetter).toBeUndefined();
 
     const probe = await runCli(['targets', 'test', '--config', configFile], env);
     expect(probe.code).toBe(1);
@@ -136,7 +153,7 @@ describe('dead-letter queue', () => {
       if (listed.includes('1 dead letter(s)')) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(listed).toContain('payload_invalid');
+    expect(listed).toMatch(/\tpayload_invalid\t/);
     const purge = await runCli(['dlq', 'purge', '--all', '--yes', '--config', configFile], env);
     expect(purge.output).toContain('purged 1 dead letter(s)');
     expect((await runCli(['dlq', 'list', '--config', configFile], env)).output).toContain('0 dead letter(s)');

@@ -4,11 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/load.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url));
+import { cliArgv } from '../helpers/cli.js';
 
 const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
 const dirs: string[] = [];
@@ -47,7 +44,7 @@ async function runValidate(
   env: Record<string, string>,
   cwd: string,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'validate'], {
+  const child = spawn(process.execPath, cliArgv(['validate']), {
     env,
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

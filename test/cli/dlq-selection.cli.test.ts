@@ -8,10 +8,11 @@ import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runDlq, type DlqIo } from '../../src/cli/dlq.js';
 import { UsageError } from '../../src/cli/args.js';
-import type { TargetJobData } from '../../src/queue/jobs.js';
+import type { DeadLetterReason, TargetJobData } from '../../src/queue/jobs.js';
 import { INGEST_QUEUE, targetQueueName } from '../../src/queue/names.js';
 import { runCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/forwarder.js';
+import { targetJobData } from '../helpers/job-data.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssf-dlq-sel-'));
@@ -60,23 +61,7 @@ async function deadLetters(queueName: string, ids: readonly string[]): Promise<v
   );
   try {
     for (const id of ids) {
-      const data: TargetJobData = {
-        deliveryId: id,
-        transportId: `transport-${id}`,
-        target: queueName,
-        deliveredCount: 0,
-        records: [
-          {
-            id: `r-${id}`,
-            time: '2024-01-01T00:00:00.000Z',
-            kind: 'finding',
-            severity: 'high',
-            format: 'json',
-            body: '{}',
-          },
-        ],
-      };
-      await queue.add('records', data, { jobId: id, attempts: 1 });
+      await queue.add('records', targetJobData(id, queueName), { jobId: id, attempts: 1 });
     }
     await waitFor(
       async () => (await queue.getFailedCount()) >= ids.length,
@@ -264,5 +249,60 @@ describe('dlq replay', () => {
     expect(await queue.getJobState('a-1')).toBe('waiting');
     await queue.close();
     expect(await failedIds()).toEqual({ ...ALL, a: ['a-2', 'a-3'] });
+  });
+});
+
+describe('dlq list and show', () => {
+  interface Listed {
+    id: string;
+    failedAt: string;
+    reason: DeadLetterReason;
+  }
+
+  it('give the code of a dead letter stored without a reason, read back from its failedReason', async () => {
+    const text = io({ interactive: false });
+    expect(await runDlq(['list', '--target', 'b', '--config', configFile], text)).toBe(0);
+    expect(text.out()).toMatch(/^b-1\tb\t\S+\t1\t1\trecord_rejected\trefused by the test peer$/m);
+    const json = io({ interactive: false });
+    expect(await runDlq(['list', '--target', 'b', '--json', '--config', configFile], json)).toBe(0);
+    const [letter] = json
+      .out()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Listed);
+    expect(letter?.reason).toMatchObject({
+      code: 'record_rejected',
+      message: 'refused by the test peer',
+      attempts: 1,
+    });
+    // Only the last failure's time is known for such a letter.
+    expect(letter?.reason.firstFailedAt).toBe(letter?.failedAt);
+    expect(letter?.reason.lastFailedAt).toBe(letter?.failedAt);
+  });
+
+  it('give the reason stored in the job data, not its failedReason line, and show it once', async () => {
+    const reason: DeadLetterReason = {
+      code: 'http_permanent_status',
+      message: 'http target a answered HTTP 401',
+      attempts: 3,
+      firstFailedAt: '2024-01-01T00:00:00.000Z',
+      lastFailedAt: '2024-01-01T00:05:00.000Z',
+    };
+    const queue = new Queue<TargetJobData>(targetQueueName('a'), { connection, prefix });
+    const job = await queue.getJob('a-1');
+    await job?.updateData({ ...job.data, deadLetter: reason });
+    await queue.close();
+
+    const text = io({ interactive: false });
+    expect(await runDlq(['list', '--target', 'a', '--config', configFile], text)).toBe(0);
+    expect(text.out()).toMatch(/^a-1\ta\t.*\thttp_permanent_status\thttp target a answered HTTP 401$/m);
+    expect(text.out()).toMatch(/^a-2\ta\t.*\trecord_rejected\trefused by the test peer$/m);
+
+    const shown = io({ interactive: false });
+    expect(await runDlq(['show', 'a-1', '--config', configFile], shown)).toBe(0);
+    const letter = JSON.parse(shown.out()) as Listed & { data: Partial<TargetJobData> };
+    expect(letter.reason).toEqual(reason);
+    expect(letter.data.deadLetter).toBeUndefined();
+    expect(letter.data.records).toHaveLength(1);
   });
 });

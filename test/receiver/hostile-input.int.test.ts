@@ -441,7 +441,7 @@ describe('hostile input', { timeout: 120_000 }, () => {
     writeGeneratedSection(
       'hostile',
       [
-        `Measured by \`test/receiver/hostile-input.test.ts\` against an in-process forwarder (real Redis) with the default`,
+        `Measured by \`test/receiver/hostile-input.int.test.ts\` against an in-process forwarder (real Redis) with the default`,
         `body limits (maxBodyBytes 32 MiB, unverifiedBodyBudgetBytes 64 MiB), requestTimeoutMs ${REQUEST_TIMEOUT_MS} and`,
         `maxConnections ${MAX_CONNECTIONS}. "Enqueued" counts ingest jobs in Redis before and after; "RSS" is the peak growth of`,
         'the whole test process while the case ran; "/healthz" is the slowest of the probes sent every 100 ms meanwhile,',

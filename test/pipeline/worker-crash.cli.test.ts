@@ -179,13 +179,23 @@ describe('worker killed mid-send', () => {
           .output()
           .split('\n')
           .filter((text) => text.startsWith('{'))
-          .map((text) => JSON.parse(text) as { level: string; message: string; target?: string })
+          .map(
+            (text) => JSON.parse(text) as { level: string; message: string; target?: string; code?: string },
+          )
           .find((entry) => entry.target === 'siem' && entry.message.includes('dead-letter queue')),
       10_000,
       'the dead-letter log line',
     );
     expect(line.level).toBe('error');
     expect(line.message).toMatch(/stalled/);
+    expect(line.code).toBe('job_stalled');
+    // BullMQ failed it without the processor: the worker stores the reason after the fact.
+    const reason = await waitFor(
+      async () => (await failed())[0]?.data.deadLetter as { code: string; attempts: number } | undefined,
+      10_000,
+      'the stored dead-letter reason',
+    );
+    expect(reason).toMatchObject({ code: 'job_stalled', attempts: letter?.attemptsMade });
     expect(collector.arrivals).toHaveLength(2);
 
     // A replay starts the stall count again: the replayed job survives one more crash instead of going straight back.

@@ -73,6 +73,12 @@ describe('retry policy through the queues', () => {
     expect(letters).toHaveLength(1);
     expect(letters[0]?.failedReason).toMatch(/^http_permanent_status: /);
     expect(letters[0]?.data.records).toHaveLength(RECORDS_PER_DELIVERY);
+    // The reason as data, written with the dead letter: one attempt, so it first and last failed at once.
+    const reason = letters[0]?.data.deadLetter;
+    expect(reason).toMatchObject({ code: 'http_permanent_status', attempts: 1 });
+    expect(reason?.message).toMatch(/HTTP 400/);
+    expect(reason?.message).not.toMatch(/^http_permanent_status/);
+    expect(reason?.firstFailedAt).toBe(reason?.lastFailedAt);
     await new Promise((r) => setTimeout(r, 500));
     expect(peer.arrivals).toHaveLength(1);
   });

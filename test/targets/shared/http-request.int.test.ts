@@ -2,7 +2,7 @@
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyRequestError } from '../../../src/targets/shared/classify-http.js';
+import { classifySocketError } from '../../../src/targets/shared/classify-socket.js';
 import { createHttpAgent, describeUrl, httpRequest } from '../../../src/targets/shared/http-request.js';
 import { startCollectorPeer, type CollectorPeer } from '../../helpers/peers/collector-peer.js';
 import { makeTestPki, type TestPki } from '../../helpers/test-ca.js';
@@ -82,7 +82,7 @@ describe('httpRequest', () => {
     const error = await httpRequest({ url: new URL(`${base}/reset`), agent, timeoutMs: 2_000 }).catch(
       (e: unknown) => e,
     );
-    expect(classifyRequestError(error, 'x').code).toBe('network_error');
+    expect(classifySocketError(error, 'x').code).toBe('network_error');
     agent.destroy();
   });
 
@@ -95,7 +95,7 @@ describe('httpRequest', () => {
       timeoutMs: 2_000,
       signal: AbortSignal.abort(),
     }).catch((e: unknown) => e);
-    expect(classifyRequestError(error, 'x').code).toBe('target_closed');
+    expect(classifySocketError(error, 'x').code).toBe('target_closed');
     expect(bodies.length).toBe(before);
     agent.destroy();
   });
@@ -142,7 +142,7 @@ describe('httpRequest over TLS', () => {
     const error = await httpRequest({ url, agent, body: '{"id":"x"}\n', timeoutMs: 2_000 }).catch(
       (e: unknown) => e,
     );
-    const classified = classifyRequestError(error, 'x');
+    const classified = classifySocketError(error, 'x');
     expect(classified.code).toBe('tls_error');
     expect(classified.retryable).toBe(true);
     expect(peer.requests.length).toBe(before);
@@ -157,7 +157,7 @@ describe('httpRequest over TLS', () => {
       rejectUnauthorized: true,
     });
     const error = await httpRequest({ url, agent, body: '{}\n', timeoutMs: 2_000 }).catch((e: unknown) => e);
-    expect(classifyRequestError(error, 'x').code).toBe('tls_error');
+    expect(classifySocketError(error, 'x').code).toBe('tls_error');
     agent.destroy();
   });
 });

@@ -66,6 +66,8 @@ describe('per-record rejection', () => {
       const dead = failed[0];
       expect(dead?.failedReason).toMatch(/^record_rejected: 1 record\(s\) refused: /);
       expect(dead?.failedReason).toContain(refused);
+      expect(dead?.data.deadLetter).toMatchObject({ code: 'record_rejected', attempts: dead?.attemptsMade });
+      expect(dead?.data.deadLetter?.message).toMatch(/^1 record\(s\) refused: /);
       expect(dead?.data.records.map((r: { id: string }) => r.id)).toEqual([refused]);
       expect(peer.receivedCount.get(refused)).toBe(1);
       expect(peer.receivedCount.get(throttled)).toBe(2);

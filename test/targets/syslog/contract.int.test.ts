@@ -96,7 +96,7 @@ targetContract('syslog (tls, octet counting)', {
     ),
   notApplicable: {
     'permanent failure':
-      'a syslog stream has no refusal: the collector cannot reject a record (the one permanent case, a UDP datagram over maxMessageBytes, is tested in syslog-ng.test.ts)',
+      'a syslog stream has no refusal: the collector cannot reject a record (the one permanent case, a UDP datagram over maxMessageBytes, is tested in target.int.test.ts)',
     'retry-after': 'syslog has no Retry-After or any other wait hint from the collector',
   },
 });

@@ -1,10 +1,9 @@
-// A pooled TCP or TLS stream for one target: one socket shared by every send, serialised writes, reconnect with
-// capped backoff, and a settle window after each write that turns a peer reset into a retry instead of a silent loss.
+// The TCP or TLS stream of one target: one socket for every send, serialised writes, reconnect, settle after writes.
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'winston';
 import { SendError, retryable } from '../../errors.js';
-import { classifySocketError } from './classify.js';
+import { classifySocketError } from './classify-socket.js';
 
 export interface StreamConnectionOptions {
   host: string;
@@ -55,6 +54,10 @@ const DEFAULT_BACKOFF = { initialMs: 100, maxMs: 5_000 };
 /** Idle connections are probed so that a silently dead peer is noticed (RFC 1122 §4.2.3.6 keep-alive). */
 const KEEPALIVE_MS = 30_000;
 
+/**
+ * Reconnects with capped backoff, and after each write waits a settle window in which a peer reset turns into a retry
+ * instead of a silent loss.
+ */
 export class StreamConnection {
   private link: Link | undefined;
   /** Tail of the write queue: resolves when every earlier write has been handed to the kernel or has failed. */
@@ -67,6 +70,11 @@ export class StreamConnection {
 
   constructor(private readonly options: StreamConnectionOptions) {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    if (options.tls?.rejectUnauthorized === false) {
+      options.logger.warn(
+        `${options.what}: TLS certificate verification is OFF (tls.rejectUnauthorized: false)`,
+      );
+    }
   }
 
   /**
@@ -306,10 +314,10 @@ export class StreamConnection {
   }
 
   /**
-   * A write callback means "accepted by the local kernel", not "read by the collector" (Node net docs, the
-   * socket.write callback). A peer that closes or restarts answers bytes it did not read with a reset within about
-   * one round trip; waiting `settleMs` with the connection intact turns that reset into a retry of this batch
-   * instead of a silent loss.
+   * A write callback means "accepted by the local kernel", not "read by the collector"
+   * (https://nodejs.org/api/net.html#socketwritedata-encoding-callback). A peer that closes or restarts answers bytes
+   * it did not read with a reset within about one round trip; waiting `settleMs` with the connection intact turns
+   * that reset into a retry of this batch instead of a silent loss.
    */
   private settle(link: Link, signal: AbortSignal): Promise<void> {
     const { settleMs, what } = this.options;

@@ -17,6 +17,7 @@ interface LogLine {
   attempt?: number;
   attempts?: number;
   reason?: string;
+  code?: string;
 }
 
 /** A forwarder with one http target whose collector answers 503 to every request. */
@@ -65,6 +66,9 @@ describe('dead-letter logs', () => {
     expect((await postWebhook(forwarder.webhookUrl, body)).status).toBe(202);
     const letters = await firstDeadLetters(forwarder);
     expect(letters[0]?.attemptsMade).toBe(2);
+    const reason = letters[0]?.data.deadLetter;
+    expect(reason).toMatchObject({ code: 'http_retryable_status', attempts: 2, limit: 'attempts' });
+    expect(Date.parse(reason?.firstFailedAt ?? '')).toBeLessThan(Date.parse(reason?.lastFailedAt ?? ''));
     const logs = await waitFor(
       () => {
         const lines = deliveryLogs(forwarder);
@@ -77,7 +81,11 @@ describe('dead-letter logs', () => {
       ['warn', 'Delivery failed; will retry.'],
       ['error', 'Delivery failed after 2 attempts; kept in the dead-letter queue.'],
     ]);
-    expect(logs[1]).toMatchObject({ attempts: 2, reason: expect.stringMatching(/503/) as unknown });
+    expect(logs[1]).toMatchObject({
+      attempts: 2,
+      code: 'http_retryable_status',
+      reason: expect.stringMatching(/503/) as unknown,
+    });
     expect(forwarder.daemon.counters.get('target_jobs_dead_lettered', { target: 'siem' })).toBe(1);
   });
 
@@ -86,6 +94,12 @@ describe('dead-letter logs', () => {
     expect((await postWebhook(forwarder.webhookUrl, body)).status).toBe(202);
     const letters = await firstDeadLetters(forwarder);
     expect(letters).toHaveLength(1);
+    // Whether the age limit met a failure or the start of a retry, the reason names the failure that kept recurring.
+    expect(letters[0]?.data.deadLetter).toMatchObject({
+      code: 'http_retryable_status',
+      attempts: letters[0]?.attemptsMade,
+      limit: 'age',
+    });
     const last = await waitFor(
       () => {
         const line = deliveryLogs(forwarder).at(-1);
