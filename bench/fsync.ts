@@ -104,6 +104,7 @@ async function measure(
     receiver: { host: '127.0.0.1', port: 0, secrets: [SECRET] },
     redis: { url: redis.url, prefix: `bench-${mode}` },
     log: { level: 'error', format: 'json' },
+    admin: { port: 0 },
   });
   const logger = createLogger({ level: 'error', format: 'json', stream: new PassThrough().resume() });
   const daemon = await startDaemon({ config, role: 'receiver', logger });

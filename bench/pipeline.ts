@@ -183,6 +183,7 @@ async function main(): Promise<void> {
         dataDir: dir,
         redis: { url: redis.url, prefix },
         log: { level: 'error' },
+        admin: { port: 0 },
         targets: [{ name: 'bench', format: benchCase.format, ...peer.target }],
       });
       const daemon = await startDaemon({

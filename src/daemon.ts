@@ -1,4 +1,4 @@
-// Starts the forwarder: Redis (embedded or configured), the receiver and/or the workers; reloads, probes and stops them.
+// Starts the forwarder: Redis (embedded or configured), receiver and/or workers, admin listener; reloads, probes, stops.
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
@@ -14,11 +14,15 @@ import { createRejectLog } from './receiver/reject-log.js';
 import { ensureGeneratedSecret } from './receiver/secret-file.js';
 import { startPipelineWorkers, type PipelineWorkers } from './lifecycle/pipeline-workers.js';
 import { isNoop, planReload } from './lifecycle/reload-plan.js';
-import { ping, probeWithin, type ProbeResult } from './lifecycle/readiness.js';
+import { ping, probeWithin, waitForReady, type ProbeResult } from './lifecycle/readiness.js';
 import { settlesWithin } from './lifecycle/close-within.js';
 import { attachClientErrors, clientErrorListener } from './telemetry/client-errors.js';
 import { Counters } from './telemetry/counters.js';
 import { secrets as secretRegistry } from './telemetry/logger.js';
+import { declareProcessSeries, declareReceiverSeries } from './telemetry/series.js';
+import { startAdminListener, type AdminListener } from './admin/listener.js';
+import { adminToken } from './admin/token.js';
+import { noteSnykContact } from './queue/queue-stats.js';
 
 export type Role = 'all' | 'receiver' | 'worker';
 
@@ -47,7 +51,10 @@ export interface StopReport {
 export interface Daemon {
   /** Base URL of the receiver, when this process runs one. */
   receiverUrl: string | undefined;
+  /** Base URL of the admin listener (/metrics, /healthz, /readyz, /admin/queues), which every role runs. */
+  adminUrl: string;
   redisUrl: string;
+  /** This daemon's metrics (its own prom-client registry), rendered at the admin listener's /metrics. */
   counters: Counters;
   /** Liveness: false once something this process depends on is gone for good (its embedded Redis could not restart). */
   health(): Health;
@@ -113,7 +120,9 @@ function webhookSecrets(config: Readonly<Config>, logger: Logger): string[] {
 export async function startDaemon(options: StartOptions): Promise<Daemon> {
   const { role, logger } = options;
   let config = options.config;
-  const counters = new Counters();
+  const counters = new Counters({ processMetrics: true });
+  declareProcessSeries(counters);
+  if (role !== 'worker') declareReceiverSeries(counters);
   // Error events of this process's clients (telemetry/client-errors.ts) reach this daemon's log and counters until it
   // stops, including those of clients created outside it: the log transport, the embedded-Redis probe.
   const clientErrors = attachClientErrors(logger, counters);
@@ -145,6 +154,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
   await checkRedis(redis.url, redis.tls, logger);
 
   let receiverUrl: string | undefined;
+  let admin: AdminListener | undefined;
   let workers: PipelineWorkers | undefined;
   let producerClient: Redis | undefined;
   let secrets: string[] = [];
@@ -200,6 +210,10 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         shuttingDown: () => shuttingDown,
         health: () => daemon.health(),
         readiness: () => daemon.ready(),
+        notePing: () =>
+          void noteSnykContact(client, config.redis.prefix, 'ping').catch(
+            clientErrorListener('receiver_redis'),
+          ),
       });
       const listening = await startReceiverServer(app, config.receiver, { logger, counters });
       const address = listening.address() as AddressInfo;
@@ -221,6 +235,31 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       });
       logger.info('Receiver listening.', { url: `${receiverUrl}${config.receiver.path}` });
     }
+
+    // Last, so that its probes see the rest started; stopped after the receiver and the workers, so that /readyz
+    // answers "shutting down" and /metrics is scraped while they drain, and before Redis.
+    const listener = await startAdminListener({
+      config: config.admin,
+      token: adminToken(config.admin),
+      redis: {
+        url: redis.url,
+        tls: redis.tls,
+        prefix: config.redis.prefix,
+        commandTimeoutMs: config.redis.commandTimeoutMs,
+      },
+      targets: config.targets.map((target) => target.name),
+      counters,
+      probes: { health: () => daemon.health(), readiness: () => daemon.ready() },
+      logger,
+    });
+    admin = listener;
+    stops.splice(embedded ? stops.length - 1 : stops.length, 0, {
+      name: 'admin listener',
+      run: async (deadline) => {
+        const drained = await listener.close(Math.min(2000, deadline - Date.now()));
+        return drained ? 'closed' : 'open requests were cut off at the deadline';
+      },
+    });
   } catch (error) {
     for (const stop of stops) await stop.run(Date.now() + STOP_MARGIN_MS, 0).catch(() => undefined);
     clientErrors.detach();
@@ -247,6 +286,13 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         return { status: 'refused', reason: `a target could not be built: ${(error as Error).message}` };
       }
     }
+    // The queue gauges and the dashboard follow the targets; they are no reason to refuse a reload already applied.
+    if (admin && (plan.added.length > 0 || plan.removed.length > 0))
+      await admin.setTargets(next.targets.map((target) => target.name)).catch((error: unknown) =>
+        logger.warn('The admin listener could not open the queues of the new targets.', {
+          error: (error as Error).message,
+        }),
+      );
     if (plan.secretsChanged && role !== 'worker') {
       const fresh = webhookSecrets(next, logger);
       for (const secret of fresh) secretRegistry.add(secret);
@@ -280,6 +326,8 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
 
   const daemon: Daemon = {
     receiverUrl,
+    // Set in the try block above, or startDaemon threw.
+    adminUrl: (admin as AdminListener).url,
     redisUrl: redis.url,
     counters,
     health() {
@@ -335,18 +383,4 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
     },
   };
   return daemon;
-}
-
-/** Waits until the client is connected, or gives up quietly: readiness stays false until Redis is reachable. */
-async function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
-  if (client.status === 'ready') return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, timeoutMs);
-    function done(): void {
-      clearTimeout(timer);
-      client.off('ready', done);
-      resolve();
-    }
-    client.once('ready', done);
-  });
 }

@@ -48,8 +48,8 @@ export const ERROR_CODES = {
     scope: 'start',
     retried: 'no',
     meaning:
-      'The receiver could not listen on `receiver.host`:`receiver.port` (address in use, no permission).',
-    action: 'Free the port or choose another `receiver.port` or `receiver.host`.',
+      'The receiver could not listen on `receiver.host`:`receiver.port`, or the admin listener on `admin.host`:`admin.port` (address in use, no permission); the message names which.',
+    action: 'Free the port or choose another `receiver.port` / `admin.port`, or another host.',
   },
   payload_invalid: {
     scope: 'ingest',

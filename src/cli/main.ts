@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Entry point of the snyk-siem-forwarder command: dispatches to start, validate, send-sample.
+// Entry point of the snyk-siem-forwarder command: dispatches to start, validate, send-sample, dlq, queue, targets.
 import { ConfigError, StartupError } from '../errors.js';
+import { packageVersion } from '../telemetry/version.js';
 import { UsageError } from './args.js';
 
 const HELP = `Usage: snyk-siem-forwarder <command> [options]
@@ -12,7 +13,9 @@ Commands:
   validate      Check the configuration and build every target without sending
   send-sample   Post a signed sample Snyk webhook to a running receiver
   dlq           List, show, replay or purge dead letters
+  queue stats   Show the jobs of every queue by state, the oldest waiting age and the dead letters
   targets test  Send one synthetic finding to each target and report OK or the failure
+  version       Print the version (also --version)
 
 Run "snyk-siem-forwarder <command> --help" for a command's options.
 `;
@@ -24,6 +27,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'send-sample': async (argv) => (await import('./send-sample.js')).runSendSample(argv),
   dlq: async (argv) => (await import('./dlq.js')).runDlq(argv),
   targets: async (argv) => (await import('./targets-test.js')).runTargets(argv),
+  queue: async (argv) => (await import('./queue-stats.js')).runQueue(argv),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -31,6 +35,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(HELP);
     return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
   const run = COMMANDS[command];
   if (!run) {

@@ -1,4 +1,4 @@
-// The checks start and validate share after loading: TLS files readable and PEM, every target built and closed.
+// The checks start and validate share after loading: TLS files readable and PEM, the admin token file, every target built.
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
@@ -6,6 +6,7 @@ import { createSecureContext } from 'node:tls';
 import type { Logger } from 'winston';
 import { ConfigError } from '../errors.js';
 import type { TlsConfig } from '../net/tls.js';
+import { adminTokenProblem } from '../admin/token.js';
 import { buildTarget } from '../targets/registry.js';
 import { createLogger } from '../telemetry/logger.js';
 import type { Config } from './schema.js';
@@ -106,6 +107,8 @@ export async function preflightProblems(config: Readonly<Config>, logger?: Logge
       stream: new Writable({ write: (_chunk, _encoding, done) => done() }),
     });
   const problems = config.redis.url ? tlsProblems(config.redis.tls, 'redis.') : [];
+  const tokenProblem = adminTokenProblem(config.admin);
+  if (tokenProblem !== undefined) problems.push(tokenProblem);
   for (const [index, target] of config.targets.entries()) {
     const where = `targets[${index}] (${target.name})`;
     const tls = 'tls' in target ? target.tls : undefined;

@@ -171,18 +171,65 @@ export const logSchema = z.strictObject({
   syslog: logSyslogSchema.optional(),
 });
 
-export const configSchema = z.strictObject({
-  /** Where the embedded Redis, the generated secret and the default output file live. */
-  dataDir: z.string().min(1).default('./data'),
-  receiver: receiverSchema.default(receiverSchema.parse({})),
-  redis: redisSchema.default(redisSchema.parse({})),
-  retry: retrySchema.default(retrySchema.parse({})),
-  workers: workersSchema.default(workersSchema.parse({})),
-  log: logSchema.default(logSchema.parse({})),
-  targets: z.array(targetSchema).default([]),
-});
+/**
+ * The operators' listener (src/admin/): /metrics, /healthz, /readyz and the queue dashboard, in every role. Apart from
+ * the receiver's so that the public webhook port never serves them (docs/operations.md, "Admin listener").
+ */
+export const adminSchema = z
+  .strictObject({
+    /** Loopback by default: a scraper or probe elsewhere needs an address it can reach, and the token for the dashboard. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** 9464: the port Prometheus exporters of OpenTelemetry use by default; 0 picks a free one. */
+    port: z.number().int().min(0).max(65535).default(9464),
+    /** Bearer token of the queue dashboard; without one (and no tokenFile) the dashboard is off. Usually ADMIN_TOKEN. */
+    token: z.string().min(16, 'an admin token needs at least 16 characters').optional(),
+    /** A file holding the token (one trailing newline dropped), read at start: a mounted secret. */
+    tokenFile: z.string().min(1).optional(),
+    dashboard: z
+      .strictObject({
+        /** Shows the queues without the buttons that retry, promote, clean or remove jobs. */
+        readOnly: z.boolean().default(false),
+      })
+      .default({ readOnly: false }),
+    metrics: z
+      .strictObject({
+        /** /metrics answers 401 without `Authorization: Bearer <admin token>`; off: open like the probes. */
+        requireToken: z.boolean().default(false),
+      })
+      .default({ requireToken: false }),
+  })
+  .refine((admin) => admin.token === undefined || admin.tokenFile === undefined, {
+    path: ['tokenFile'],
+    message: 'set admin.token or admin.tokenFile, not both',
+  })
+  .refine(
+    (admin) => !admin.metrics.requireToken || admin.token !== undefined || admin.tokenFile !== undefined,
+    {
+      path: ['metrics', 'requireToken'],
+      message: 'needs admin.token (ADMIN_TOKEN) or admin.tokenFile: there would be no token to require',
+    },
+  );
+
+export const configSchema = z
+  .strictObject({
+    /** Where the embedded Redis, the generated secret and the default output file live. */
+    dataDir: z.string().min(1).default('./data'),
+    receiver: receiverSchema.default(receiverSchema.parse({})),
+    redis: redisSchema.default(redisSchema.parse({})),
+    retry: retrySchema.default(retrySchema.parse({})),
+    workers: workersSchema.default(workersSchema.parse({})),
+    log: logSchema.default(logSchema.parse({})),
+    admin: adminSchema.default(adminSchema.parse({})),
+    targets: z.array(targetSchema).default([]),
+  })
+  // Both listeners bind in the same process: one port for both could never start (EADDRINUSE).
+  .refine((config) => config.admin.port === 0 || config.admin.port !== config.receiver.port, {
+    path: ['admin', 'port'],
+    message: 'must differ from receiver.port: the two listeners cannot share a port',
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type ReceiverConfig = Config['receiver'];
 export type RedisConfig = Config['redis'];
 export type RetryConfig = Config['retry'];
+export type AdminConfig = Config['admin'];

@@ -8,6 +8,7 @@ import { buildTarget } from '../targets/registry.js';
 import { createTargetWorker } from '../workers/target-worker.js';
 import { createIngestWorker } from '../workers/ingest-worker.js';
 import type { Counters } from '../telemetry/counters.js';
+import { declareTargetSeries, forgetTargetSeries } from '../telemetry/series.js';
 import type { ReloadPlan } from './reload-plan.js';
 import { connected, ping, probeWithin, type ProbeResult } from './readiness.js';
 import { settlesWithin } from './close-within.js';
@@ -78,6 +79,7 @@ export function startPipelineWorkers(options: PipelineWorkersOptions): PipelineW
       keepCompleted: config.workers.keepCompleted,
       workers: config.workers,
       logger,
+      counters,
     });
   }
 
@@ -89,6 +91,8 @@ export function startPipelineWorkers(options: PipelineWorkersOptions): PipelineW
     return settlesWithin(entry.target.close(), 5000);
   }
 
+  // The series of each target this process delivers to exist from the start (at 0, target_up at 1).
+  for (const target of config.targets) declareTargetSeries(counters, target.name);
   const initial = buildAll(config.targets, logger);
   for (const targetConfig of config.targets)
     startDelivery(targetConfig, initial.get(targetConfig.name) as Target);
@@ -105,6 +109,8 @@ export function startPipelineWorkers(options: PipelineWorkersOptions): PipelineW
       await ingest.close(grace);
       await Promise.all([...plan.removed, ...rebuild].map((target) => stopDelivery(target.name, grace)));
       config = next;
+      for (const target of plan.removed) forgetTargetSeries(counters, target.name);
+      for (const target of plan.added) declareTargetSeries(counters, target.name);
       for (const target of [...plan.added, ...rebuild])
         startDelivery(target, fresh.get(target.name) as Target);
       ingest = startIngest();

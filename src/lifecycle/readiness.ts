@@ -1,4 +1,5 @@
 // Readiness as a real round trip: PING each Redis connection with a short deadline, never trust a cached status.
+import type { Redis } from 'ioredis';
 
 /** What a probe needs of a client: ioredis's, or BullMQ's view of the same connection. */
 export interface ProbedClient {
@@ -49,4 +50,18 @@ export async function ping(client: ProbedClient): Promise<void> {
 export function connected(client: ProbedClient | undefined): void {
   if (client === undefined) throw new Error('no connection yet');
   if (client.status !== 'ready') throw new Error(`connection is ${client.status}`);
+}
+
+/** Waits until the client is connected, or gives up quietly: readiness stays false until Redis is reachable. */
+export async function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    function done(): void {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    }
+    client.once('ready', done);
+  });
 }

@@ -6,6 +6,7 @@ import { INGEST_JOB, type IngestJobData } from './jobs.js';
 import { INGEST_QUEUE } from './names.js';
 import { closeWithin } from '../lifecycle/close-within.js';
 import { clientErrorListener } from '../telemetry/client-errors.js';
+import { noteSnykContact } from './queue-stats.js';
 
 export interface IngestProducerOptions {
   client: Redis;
@@ -15,6 +16,8 @@ export interface IngestProducerOptions {
 
 export interface Enqueued {
   deliveryId: string;
+  /** The delivery was stored already (the same body within receiver.dedupWindowSeconds): nothing new was added. */
+  duplicate: boolean;
 }
 
 /** Ingest jobs retry only on infrastructure errors (a Redis hiccup while fanning out); bad payloads fail at once. */
@@ -54,6 +57,16 @@ export function createIngestProducer(options: IngestProducerOptions) {
     async enqueue(data: IngestJobData): Promise<Enqueued> {
       const dedup = options.dedupWindowSeconds > 0;
       const deliveryId = dedup ? deliveryIdFor(data.bodySha256) : `d-${randomUUID().replaceAll('-', '')}`;
+      // Sent before the add's script on the same connection, so pipelined with it rather than a round trip more:
+      // whether the job or its deduplication key (`<queue>:de:<id>`, bullmq's requeueDeduplicatedJob.lua) existed
+      // before this add, and the time of Snyk's last delivery (snyk_last_delivery_timestamp_seconds). Neither may
+      // fail the delivery: a failed check counts it as new, a failed write is a client error.
+      const existed = dedup
+        ? options.client.exists(queue.toKey(deliveryId), queue.toKey(`de:${deliveryId}`)).catch(() => 0)
+        : Promise.resolve(0);
+      void noteSnykContact(options.client, options.prefix, 'delivery').catch(
+        clientErrorListener('receiver_redis'),
+      );
       await queue.add(INGEST_JOB, data, {
         jobId: deliveryId,
         // Throttle-mode deduplication: the key expires after the window whether or not the job is still kept.
@@ -64,7 +77,7 @@ export function createIngestProducer(options: IngestProducerOptions) {
         // applies, so the process that completes a job decides how long it is kept (bullmq's WorkerOptions).
         removeOnFail: false,
       });
-      return { deliveryId };
+      return { deliveryId, duplicate: (await existed) > 0 };
     },
     async close(): Promise<void> {
       await closeWithin(queue, 2000);

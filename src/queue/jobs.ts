@@ -39,6 +39,11 @@ export interface IngestJobData {
 /** The records of one delivery for one target; records leave the job as the target confirms them. */
 export interface TargetJobData extends RecordBatch {
   target: string;
+  /**
+   * When the receiver took the delivery (its IngestJobData.receivedAt), for end_to_end_latency_seconds; absent in
+   * target jobs stored by an earlier version.
+   */
+  receivedAt?: string;
   /** Records already confirmed by the peer before a retry; kept for inspection. */
   deliveredCount: number;
   /** Set by `dlq replay` (epoch ms): the retry-age limit counts from here. */

@@ -2,26 +2,21 @@
 import Koa from 'koa';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'winston';
+import { answerProbe, type ProbeSources } from '../lifecycle/probe-answers.js';
 import type { Counters } from '../telemetry/counters.js';
+import { eventLabel, OUTCOME_OF_ERROR } from '../telemetry/series.js';
 import { ReceiverError, RECEIVER_ERRORS } from './http-errors.js';
 import { lingerAfterAnswer, lingerBounds, type LingerBounds } from './lingering-close.js';
 import { createRejectLog, type RejectLog } from './reject-log.js';
 import { createWebhookHandler, type WebhookDeps } from './webhook.js';
 
-export interface ReceiverAppDeps extends WebhookDeps {
+export interface ReceiverAppDeps extends WebhookDeps, ProbeSources {
   /** Where rejections are logged; the daemon flushes its last summary when the receiver stops. */
   rejectLog?: RejectLog;
   shuttingDown: () => boolean;
-  /** Liveness: false once the process cannot recover by itself and should be restarted. */
-  health: () => { ok: boolean; reason?: string | undefined };
-  /** Readiness: a real round trip to Redis on every connection of this process. */
-  readiness: () => Promise<{
-    ready: boolean;
-    checks: ReadonlyArray<{ name: string; ok: boolean; detail?: string }>;
-  }>;
 }
 
-function errorMiddleware(logger: Logger, rejectLog: RejectLog, counters: Counters) {
+function errorMiddleware(logger: Logger, rejectLog: RejectLog, counters: Counters, webhookPath: string) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
@@ -30,9 +25,14 @@ function errorMiddleware(logger: Logger, rejectLog: RejectLog, counters: Counter
       const code = known?.code ?? 'internal_error';
       if (!known) logger.error('Unexpected receiver error.', { error });
       else rejectLog.record(ctx, known);
-      // Every 4xx answer, by code. A 503 is no rejection: the sender retries it (webhooks_unavailable, webhooks_shed).
+      // Every 4xx answer, by code. A 503 is no rejection: the sender retries it (outcome "unavailable").
       if (known && known.status >= 400 && known.status < 500)
-        counters.increment('webhooks_rejected', { code: known.code });
+        counters.increment('webhooks_rejected_total', { code: known.code });
+      if (ctx.path === webhookPath)
+        counters.increment('webhooks_received_total', {
+          event: eventLabel(ctx.get('X-Snyk-Event') || undefined),
+          outcome: OUTCOME_OF_ERROR[code],
+        });
       ctx.status = RECEIVER_ERRORS[code].status;
       ctx.set(known?.headers ?? {});
       ctx.body = { error: code, message: RECEIVER_ERRORS[code].message };
@@ -64,6 +64,7 @@ export function createReceiverApp(deps: ReceiverAppDeps): Koa {
       deps.logger,
       deps.rejectLog ?? createRejectLog(deps.logger, deps.config.rejectLogPerMinute),
       deps.counters,
+      deps.config.path,
     ),
   );
   app.use(async (ctx) => {
@@ -83,22 +84,7 @@ export function createReceiverApp(deps: ReceiverAppDeps): Koa {
       await handleWebhook(ctx);
       return;
     }
-    if (ctx.method === 'GET' && ctx.path === '/healthz') {
-      const health = deps.health();
-      ctx.status = health.ok ? 200 : 503;
-      ctx.body = health.ok ? { status: 'ok' } : { status: 'failed', reason: health.reason };
-      return;
-    }
-    if (ctx.method === 'GET' && ctx.path === '/readyz') {
-      const { ready, checks } = await deps.readiness();
-      ctx.status = ready ? 200 : 503;
-      ctx.body = {
-        status: ready ? 'ready' : 'unavailable',
-        redis: checks.every((check) => check.ok || !check.name.includes('redis')) ? 'up' : 'down',
-        checks,
-      };
-      return;
-    }
+    if (await answerProbe(ctx, deps)) return;
     throw new ReceiverError('not_found');
   });
   return app;

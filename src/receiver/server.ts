@@ -57,7 +57,7 @@ export async function startReceiverServer(
   capConnections(server, {
     max,
     onShed: (reason, remoteAddress) => {
-      options.counters.increment('connections_shed', { reason });
+      options.counters.increment('connections_shed_total', { reason });
       shedLog.record(reason, remoteAddress);
     },
   });

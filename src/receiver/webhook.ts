@@ -5,6 +5,7 @@ import type { Logger } from 'winston';
 import type { ReceiverConfig } from '../config/schema.js';
 import type { IngestProducer } from '../queue/ingest-producer.js';
 import type { Counters } from '../telemetry/counters.js';
+import { eventLabel } from '../telemetry/series.js';
 import { BodyBudget } from './body-budget.js';
 import { ReceiverError, RETRY_AFTER_SECONDS } from './http-errors.js';
 import { readRawBody } from './read-raw-body.js';
@@ -17,6 +18,8 @@ export interface WebhookDeps {
   redisReady: () => boolean;
   counters: Counters;
   logger: Logger;
+  /** Notes an accepted ping for snyk_last_ping_timestamp_seconds (queue/queue-stats.ts); not awaited. */
+  notePing?: () => void;
 }
 
 /** The budget of unverified body bytes for one receiver, kept in the `unverified_body_bytes` gauge. */
@@ -24,7 +27,7 @@ export function createBodyBudget(config: ReceiverConfig, counters: Counters): Bo
   return new BodyBudget({
     budgetBytes: config.unverifiedBodyBudgetBytes,
     maxBodyBytes: config.maxBodyBytes,
-    onChange: (delta) => counters.increment('unverified_body_bytes', {}, delta),
+    onChange: (delta) => counters.adjust('unverified_body_bytes', {}, delta),
   });
 }
 
@@ -43,7 +46,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
       body = await readRawBody(ctx.req, ctx.res, limits);
     } catch (error) {
       if (error instanceof ReceiverError && error.code === 'receiver_busy')
-        deps.counters.increment('webhooks_shed');
+        deps.counters.increment('webhooks_shed_total');
       throw error;
     }
     const verdict = verifySignature(body, header(ctx, 'X-Hub-Signature'), deps.secrets());
@@ -73,8 +76,12 @@ export function createWebhookHandler(deps: WebhookDeps) {
         : randomUUID();
     const log = deps.logger.child({ transportId, event: event.slice(0, 64) });
 
+    // Answers from here on are counted here; the error answers before and after, by the error middleware (app.ts).
+    const count = (outcome: 'accepted' | 'duplicate' | 'ping') =>
+      deps.counters.increment('webhooks_received_total', { event: eventLabel(event), outcome });
     if (event.startsWith('ping/')) {
-      deps.counters.increment('webhooks_pings');
+      count('ping');
+      deps.notePing?.();
       log.info('Ping received.');
       ctx.status = 200;
       ctx.body = { status: 'ok', event };
@@ -82,7 +89,6 @@ export function createWebhookHandler(deps: WebhookDeps) {
     }
 
     if (!deps.redisReady()) {
-      deps.counters.increment('webhooks_unavailable');
       throw new ReceiverError(
         'queue_unavailable',
         { 'Retry-After': String(RETRY_AFTER_SECONDS) },
@@ -91,9 +97,10 @@ export function createWebhookHandler(deps: WebhookDeps) {
     }
     const bodySha256 = createHash('sha256').update(body).digest('hex');
     let deliveryId: string;
+    let duplicate: boolean;
     try {
       // Deduplicated on the body hash alone: the transport id and timestamp are unsigned (ingest-producer.ts).
-      ({ deliveryId } = await deps.producer.enqueue({
+      ({ deliveryId, duplicate } = await deps.producer.enqueue({
         event,
         transportId,
         snykTimestamp: header(ctx, 'X-Snyk-Timestamp'),
@@ -102,7 +109,6 @@ export function createWebhookHandler(deps: WebhookDeps) {
         bodySha256,
       }));
     } catch (error) {
-      deps.counters.increment('webhooks_unavailable');
       // Logged by the error middleware's rate-limited rejection log: an outage under load must not flood the disk.
       throw new ReceiverError(
         'queue_unavailable',
@@ -110,8 +116,8 @@ export function createWebhookHandler(deps: WebhookDeps) {
         `could not store the delivery: ${(error as Error).message}`,
       );
     }
-    deps.counters.increment('webhooks_accepted');
-    log.info('Delivery accepted.', { deliveryId, bytes: body.length });
+    count(duplicate ? 'duplicate' : 'accepted');
+    log.info('Delivery accepted.', { deliveryId, bytes: body.length, ...(duplicate ? { duplicate } : {}) });
     ctx.status = 202;
     ctx.body = { status: 'accepted', deliveryId };
   };

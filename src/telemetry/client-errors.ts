@@ -4,7 +4,7 @@ import type { Counters } from './counters.js';
 import { createPerMinuteLog, type RateLimitedLog } from './rate-limited-log.js';
 
 /**
- * The `component` label of the `client_errors` counter: one value per kind of client, never anything that varies, and
+ * The `component` label of the `client_errors_total` counter: one value per kind of client, never anything that varies, and
  * the level of its log lines.
  */
 export const CLIENT_COMPONENTS = {
@@ -29,6 +29,10 @@ export const CLIENT_COMPONENTS = {
   fan_out_queue: {
     level: 'warn',
     what: 'the target queues of a fan-out thread, reported to the main thread, which has the counters',
+  },
+  admin_redis: {
+    level: 'warn',
+    what: "the admin listener's Redis connection: queue gauges of /metrics, the queue dashboard's queues",
   },
   failure_marks: {
     level: 'warn',
@@ -102,7 +106,7 @@ export function useStderrLog(make: () => Logger): void {
 /** Logs (rate-limited) and counts one error event of a client. */
 export function reportClientError(component: ClientComponent, error: unknown): void {
   const entry = { component, error: error instanceof Error ? error.message : String(error) };
-  for (const sink of sinks) sink.counters?.increment('client_errors', { component });
+  for (const sink of sinks) sink.counters?.increment('client_errors_total', { component });
   // A failing log transport cannot carry the line that reports it; stderr is written by its own stream transport.
   if (component === 'log_transport' || sinks.size === 0) {
     stderrSink ??= sinkFor(stderrLog(), undefined);

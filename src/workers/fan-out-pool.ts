@@ -23,7 +23,7 @@ export interface FanOutTask {
 }
 
 export type FanOutReply =
-  | { id: number; ok: true; counts: Record<string, number> }
+  | { id: number; ok: true; counts: Record<string, number>; filtered: Record<string, number> }
   | { id: number; ok: false; payloadError: string }
   | { id: number; ok: false; error: string };
 
@@ -32,9 +32,13 @@ export interface FanOutClientError {
   clientError: string;
 }
 
-/** Records stored per target, or why the payload cannot be understood (final: the delivery is dead-lettered). */
+/**
+ * Records stored per target and records each target's filter dropped (counted in the main thread, which has the
+ * metrics), or why the payload cannot be understood (final: the delivery is dead-lettered).
+ */
 export type FanOutOutcome =
-  { ok: true; counts: Record<string, number> } | { ok: false; payloadError: string };
+  | { ok: true; counts: Record<string, number>; filtered: Record<string, number> }
+  | { ok: false; payloadError: string };
 
 export interface FanOutPoolOptions {
   /** Threads at most, started when first needed and kept for the next task. */
@@ -90,7 +94,7 @@ export function createFanOutPool(options: FanOutPoolOptions): FanOutPool {
     busy.delete(thread);
     // An idle thread never keeps the process alive; a busy one does, until its answer is in.
     thread.unref();
-    if (reply.ok) pending.resolve({ ok: true, counts: reply.counts });
+    if (reply.ok) pending.resolve({ ok: true, counts: reply.counts, filtered: reply.filtered });
     else if ('payloadError' in reply) pending.resolve({ ok: false, payloadError: reply.payloadError });
     else pending.reject(new Error(`fan-out failed: ${reply.error}`));
     idle.push(thread);

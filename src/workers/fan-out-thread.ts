@@ -5,7 +5,7 @@ import { PayloadError } from '../../normalizers/index.js';
 import { TARGET_JOB, type TargetJobData } from '../queue/jobs.js';
 import { targetQueueName } from '../queue/names.js';
 import { closeWithin } from '../lifecycle/close-within.js';
-import { fanOut } from './fan-out.js';
+import { fanOutCounted, type FannedOut } from './fan-out.js';
 import {
   CLOSE_MESSAGE,
   type FanOutClientError,
@@ -36,16 +36,16 @@ function queueFor(target: string): Queue<TargetJobData> {
 }
 
 async function handle(task: FanOutTask): Promise<FanOutReply> {
-  let jobs: TargetJobData[];
+  let fanned: FannedOut;
   try {
-    jobs = fanOut(task.data, task.deliveryId, task.targets);
+    fanned = fanOutCounted(task.data, task.deliveryId, task.targets);
   } catch (error) {
     // A PayloadError is the payload's fault and final; anything else (a bug, a limit) is retried.
     if (error instanceof PayloadError) return { id: task.id, ok: false, payloadError: error.message };
     throw error;
   }
   const counts: Record<string, number> = {};
-  for (const job of jobs) {
+  for (const job of fanned.jobs) {
     // Deterministic job ids make a retried ingest job add nothing twice while the target job is kept.
     await queueFor(job.target).add(TARGET_JOB, job, {
       ...store.jobOptions,
@@ -53,7 +53,7 @@ async function handle(task: FanOutTask): Promise<FanOutReply> {
     });
     counts[job.target] = job.records.length;
   }
-  return { id: task.id, ok: true, counts };
+  return { id: task.id, ok: true, counts, filtered: fanned.filtered };
 }
 
 let current: Promise<unknown> = Promise.resolve();

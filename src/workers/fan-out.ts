@@ -12,12 +12,27 @@ export function fanOutTargets(targets: readonly TargetConfig[]): FanOutTarget[] 
   return targets.map(({ name, enabled, format, filter }) => ({ name, enabled, format, filter }));
 }
 
+/** What fanOutCounted returns: the target jobs, and the records each enabled target's filter dropped. */
+export interface FannedOut {
+  jobs: TargetJobData[];
+  filtered: Record<string, number>;
+}
+
 /** The target jobs one ingest job produces, one per enabled target with at least one record. Throws PayloadError. */
 export function fanOut(
   data: IngestJobData,
   deliveryId: string,
   targets: readonly FanOutTarget[],
 ): TargetJobData[] {
+  return fanOutCounted(data, deliveryId, targets).jobs;
+}
+
+/** fanOut, and the count of records each target's filter dropped (records_filtered_total). */
+export function fanOutCounted(
+  data: IngestJobData,
+  deliveryId: string,
+  targets: readonly FanOutTarget[],
+): FannedOut {
   let payload: unknown;
   try {
     payload = JSON.parse(data.body);
@@ -47,12 +62,17 @@ export function fanOut(
     return body;
   };
   const jobs: TargetJobData[] = [];
+  const filtered: Record<string, number> = {};
   for (const target of targets) {
     if (!target.enabled) continue;
     const encoded: EncodedRecord[] = [];
+    let dropped = 0;
     for (const entry of withFacets) {
       const f = entry.facets;
-      if (!passesFilter(f, target.filter)) continue;
+      if (!passesFilter(f, target.filter)) {
+        dropped += 1;
+        continue;
+      }
       encoded.push({
         id: f.recordId,
         time: f.time,
@@ -62,14 +82,16 @@ export function fanOut(
         body: bodyOf(entry, target.format),
       });
     }
+    filtered[target.name] = dropped;
     if (encoded.length === 0) continue;
     jobs.push({
       target: target.name,
       deliveryId,
       transportId: data.transportId,
+      receivedAt: data.receivedAt,
       records: encoded,
       deliveredCount: 0,
     });
   }
-  return jobs;
+  return { jobs, filtered };
 }

@@ -13,6 +13,7 @@ import {
   targetJobOptions,
   stalledJobOptions,
 } from '../queue/retry-policy.js';
+import type { Counters } from '../telemetry/counters.js';
 import { createRetryLog } from '../telemetry/rate-limited-log.js';
 import { fanOutTargets } from './fan-out.js';
 import { createFanOutPool } from './fan-out-pool.js';
@@ -37,6 +38,8 @@ export interface IngestWorkerOptions {
   /** Lock and stalled-job settings (`workers.*`), the same for every worker. */
   workers: Config['workers'];
   logger: Logger;
+  /** Where records_filtered_total is counted; tests that only fan out may leave it out. */
+  counters?: Counters;
 }
 
 /** An ingest job whose target jobs are all stored: its raw body was dropped, and these are its record counts. */
@@ -104,6 +107,9 @@ export function createIngestWorker(options: IngestWorkerOptions) {
     // The raw payload stays in the ingest queue's failed set for `dlq replay` after a fix.
     if (!outcome.ok) throw permanent('payload_invalid', outcome.payloadError);
     const counts = outcome.counts;
+    // Counted once the target jobs are stored: a fan-out retried after a failure counts its filtered records once.
+    for (const [target, dropped] of Object.entries(outcome.filtered))
+      options.counters?.increment('records_filtered_total', { target }, dropped);
     await dropBody(job, counts, log);
     log.info('Delivery normalised.', { event: job.data.event, records: counts });
     return { records: counts };

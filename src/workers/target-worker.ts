@@ -18,6 +18,7 @@ import {
 import { clientErrorListener } from '../telemetry/client-errors.js';
 import type { Counters } from '../telemetry/counters.js';
 import { createRetryLog } from '../telemetry/rate-limited-log.js';
+import { deliveryMetrics } from './delivery-metrics.js';
 import { closeWithin, settlesWithin } from '../lifecycle/close-within.js';
 
 export interface TargetWorkerOptions {
@@ -54,7 +55,8 @@ interface AttemptState {
 }
 
 export function createTargetWorker(options: TargetWorkerOptions) {
-  const { config, target, retry, counters } = options;
+  const { config, target, retry } = options;
+  const metrics = deliveryMetrics(options.counters, config.name);
   const queueName = targetQueueName(config.name);
   const queue = new Queue<TargetJobData>(queueName, {
     connection: options.connection,
@@ -80,7 +82,7 @@ export function createTargetWorker(options: TargetWorkerOptions) {
     fields: { target: config.name },
   });
   const deadLetter = (error: Error): Error => {
-    counters.increment('target_jobs_dead_lettered', { target: config.name });
+    metrics.deadLettered();
     announced.add(error);
     return error;
   };
@@ -115,7 +117,9 @@ export function createTargetWorker(options: TargetWorkerOptions) {
       started: performance.now(),
     };
     try {
-      return await attempt(job, state, log, jobSignal);
+      const confirmed = await attempt(job, state, log, jobSignal);
+      metrics.succeeded(data.receivedAt);
+      return confirmed;
     } catch (error) {
       throw await failAttempt(job, state, log, error);
     }
@@ -157,7 +161,12 @@ export function createTargetWorker(options: TargetWorkerOptions) {
     try {
       const records = outstanding();
       if (records.length > 0) {
-        await target.send({ deliveryId: data.deliveryId, transportId: data.transportId, records }, context);
+        const sendStarted = performance.now();
+        try {
+          await target.send({ deliveryId: data.deliveryId, transportId: data.transportId, records }, context);
+        } finally {
+          metrics.sent((performance.now() - sendStarted) / 1000);
+        }
       }
     } catch (error) {
       if (state.confirmed > 0) announceDelivered(state, log);
@@ -192,9 +201,9 @@ export function createTargetWorker(options: TargetWorkerOptions) {
   }
 
   // Logged once per attempt, also when the attempt fails after a checkpoint, so that the "Records delivered." lines
-  // and the records_delivered counter add up to what the peers received.
+  // and the records_delivered_total counter add up to what the peers received.
   function announceDelivered(state: AttemptState, log: Logger): void {
-    counters.increment('records_delivered', { target: config.name }, state.confirmed);
+    metrics.delivered(state.confirmed);
     log.info('Records delivered.', {
       records: state.confirmed,
       total: state.delivered,
@@ -212,6 +221,7 @@ export function createTargetWorker(options: TargetWorkerOptions) {
     const now = Date.now();
     const marks = await failures.read(job.id ?? '');
     const decision = decideFailure(error, { job, policy: retry, now, lastCode: marks.lastCode });
+    metrics.failed(decision, state.remaining.length);
     const fields = { reason: decision.error.message, attempt: job.attemptsMade + 1 };
     if (decision.kind === 'rate-limit' || decision.kind === 'retry') {
       // A checkpoint that was not written: save it, so the retry holds only the rest. Should that fail, the retry
@@ -293,7 +303,7 @@ export function createTargetWorker(options: TargetWorkerOptions) {
   worker.on('failed', (job, error) => {
     // finishedOn is set only when the job moved to the failed set, not when it was scheduled for a retry.
     if (!job || announced.has(error) || !job.finishedOn) return;
-    counters.increment('target_jobs_dead_lettered', { target: config.name });
+    metrics.deadLettered();
     const decision = decideFailure(error);
     const fields = {
       transportId: job.data.transportId,

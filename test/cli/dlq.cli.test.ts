@@ -42,7 +42,7 @@ beforeAll(async () => {
       `  - { name: bad, type: file, format: json, path: ${badFile} }`,
     ].join('\n'),
   );
-  const { config } = loadConfig({ configFile, env: { SNYK_WEBHOOK_SECRET: TEST_SECRET } });
+  const { config } = loadConfig({ configFile, env: { SNYK_WEBHOOK_SECRET: TEST_SECRET, ADMIN_PORT: '0' } });
   daemon = await startDaemon({
     config,
     role: 'all',

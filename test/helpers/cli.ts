@@ -34,7 +34,8 @@ export function spawnCli(
   options: { detached?: boolean } = {},
 ): CliProcess {
   const child = spawn(process.execPath, cliArgv(args), {
-    env: { ...process.env, LOG_LEVEL: 'debug', ...env },
+    // ADMIN_PORT 0: test files start forwarders in parallel, and the default 9464 could be taken on this machine.
+    env: { ...process.env, LOG_LEVEL: 'debug', ADMIN_PORT: '0', ...env },
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,

@@ -47,6 +47,8 @@ export async function startForwarder(options: ForwarderOptions): Promise<TestFor
     retry: { baseDelayMs: 50, maxDelayMs: 500, ...(overrides.retry as object) },
     workers: { shutdownGraceMs: 5000, ...(overrides.workers as object) },
     log: { level: 'debug', format: 'json' },
+    // Port 0: several forwarders run at once, in this process and in other test files.
+    admin: { host: '127.0.0.1', port: 0, ...(overrides.admin as object) },
     targets: overrides.targets ?? [{ name: 'out', type: 'file', format: 'json', path: outFile }],
   });
   const stream = new PassThrough();

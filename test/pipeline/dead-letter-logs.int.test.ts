@@ -86,7 +86,9 @@ describe('dead-letter logs', () => {
       code: 'http_retryable_status',
       reason: expect.stringMatching(/503/) as unknown,
     });
-    expect(forwarder.daemon.counters.get('target_jobs_dead_lettered', { target: 'siem' })).toBe(1);
+    expect(await forwarder.daemon.counters.get('target_jobs_dead_lettered_total', { target: 'siem' })).toBe(
+      1,
+    );
   });
 
   it('a delivery still failing past retry.maxRetryAgeSeconds is logged as dead-lettered, not "will retry"', async () => {
@@ -113,6 +115,8 @@ describe('dead-letter logs', () => {
     expect(last.attempts).toBe(letters[0]?.attemptsMade);
     const deadLettered = deliveryLogs(forwarder).filter((line) => line.message.includes('dead-letter'));
     expect(deadLettered).toHaveLength(1);
-    expect(forwarder.daemon.counters.get('target_jobs_dead_lettered', { target: 'siem' })).toBe(1);
+    expect(await forwarder.daemon.counters.get('target_jobs_dead_lettered_total', { target: 'siem' })).toBe(
+      1,
+    );
   });
 });

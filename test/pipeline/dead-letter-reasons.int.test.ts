@@ -154,7 +154,7 @@ describe('client error events', () => {
     } finally {
       attached.detach();
     }
-    expect(counters.get('client_errors', { component: 'target_queue' })).toBe(15);
+    expect(await counters.get('client_errors_total', { component: 'target_queue' })).toBe(15);
     const lines = log.lines().filter((line) => line.component === 'target_queue');
     expect(lines).toHaveLength(10);
     expect(lines[0]).toMatchObject({ level: 'warn', error: 'connection lost 0' });

@@ -1,4 +1,4 @@
-// "Records delivered." logs and the records_delivered counter report what each target type's peer received.
+// "Records delivered." logs and the records_delivered_total counter report what each target type's peer received.
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,7 +123,9 @@ describe('delivered counts equal what the peer received', () => {
         `a "Records delivered." line for ${name}`,
       );
       expect(counts.reduce((sum, n) => sum + n, 0)).toBe(received());
-      expect(forwarder.daemon.counters.get('records_delivered', { target: name })).toBe(received());
+      expect(await forwarder.daemon.counters.get('records_delivered_total', { target: name })).toBe(
+        received(),
+      );
     });
   }
 });

@@ -1,4 +1,4 @@
-// A fan-out thread has no counters: its queues' error events reach the main thread's log and client_errors.
+// A fan-out thread has no counters: its queues' error events reach the main thread's log and client_errors_total.
 import { describe, expect, it } from 'vitest';
 import { attachClientErrors } from '../../src/telemetry/client-errors.js';
 import { Counters } from '../../src/telemetry/counters.js';
@@ -22,7 +22,7 @@ describe('fan-out thread client errors', () => {
       // The task waits for a Redis that never answers; only its queue's error events matter here.
       void pool.run(ingestJobData(freshSnapshot()), 'd-1', targets).catch(() => undefined);
       await waitFor(
-        () => counters.get('client_errors', { component: 'fan_out_queue' }) > 0,
+        async () => (await counters.get('client_errors_total', { component: 'fan_out_queue' })) > 0,
         30_000,
         'a client error from the thread',
       );

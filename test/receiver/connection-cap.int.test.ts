@@ -53,9 +53,11 @@ describe('receiver.maxConnections', { timeout: 120_000 }, () => {
       expect(Math.max(...closed)).toBeLessThan(Math.min(...open, IDLE));
 
       const counters = forwarder.daemon.counters;
-      expect(counters.get('connections_shed', { reason: 'idle' })).toBeGreaterThanOrEqual(IDLE - CAP);
+      expect(await counters.get('connections_shed_total', { reason: 'idle' })).toBeGreaterThanOrEqual(
+        IDLE - CAP,
+      );
       // Every connection shed was idle: none of the requests above lost its connection.
-      expect(counters.get('connections_shed', { reason: 'refused' })).toBe(0);
+      expect(await counters.get('connections_shed_total', { reason: 'refused' })).toBe(0);
       await waitFor(
         () =>
           logLines(forwarder.logs()).find(

@@ -84,7 +84,7 @@ describe('unverified bodies in flight are bounded by a global budget', { timeout
       expect(legit.status).toBe(202);
       // The budget plus generous room for the process's own churn; without a budget all 400 MiB are buffered.
       expect(peak - before).toBeLessThan(DEFAULT_BUDGET_BYTES / MIB + 120);
-      expect(forwarder.daemon.counters.get('webhooks_shed')).toBeGreaterThanOrEqual(shedAtLeast);
+      expect(await forwarder.daemon.counters.get('webhooks_shed_total')).toBeGreaterThanOrEqual(shedAtLeast);
     } finally {
       sampler.stop();
       for (const connection of connections) connection.destroy();
@@ -92,7 +92,7 @@ describe('unverified bodies in flight are bounded by a global budget', { timeout
 
     // Once the senders are gone, nothing stays reserved and the memory is given back.
     await waitFor(
-      () => forwarder.daemon.counters.get('unverified_body_bytes') === 0,
+      async () => (await forwarder.daemon.counters.get('unverified_body_bytes')) === 0,
       QUICK_MS,
       'the reservations to be released',
     );
@@ -131,14 +131,14 @@ describe('unverified bodies in flight are bounded by a global budget', { timeout
         'the 503 answers',
       ).catch(() => undefined);
       expect(answered(connections, 503).length).toBeGreaterThanOrEqual(shedAtLeast);
-      expect(forwarder.daemon.counters.get('unverified_body_bytes')).toBeLessThanOrEqual(
+      expect(await forwarder.daemon.counters.get('unverified_body_bytes')).toBeLessThanOrEqual(
         DEFAULT_BUDGET_BYTES,
       );
     } finally {
       for (const connection of connections) connection.destroy();
     }
     await waitFor(
-      () => forwarder.daemon.counters.get('unverified_body_bytes') === 0,
+      async () => (await forwarder.daemon.counters.get('unverified_body_bytes')) === 0,
       QUICK_MS,
       'the reservations to be released',
     );

@@ -96,6 +96,7 @@ describe('embedded redis-server supervision', () => {
       receiver: { host: '127.0.0.1', port: 0, secrets: [PROCESS_SECRET] },
       workers: { shutdownGraceMs: 1000 },
       log: { level: 'debug', format: 'json' },
+      admin: { port: 0 },
     });
     const logger = createLogger({ level: 'debug', format: 'json', stream: new PassThrough() });
     const daemon = await startDaemon({ config: applyDefaultTarget(config, dir), role: 'all', logger });

@@ -1,4 +1,4 @@
-// Error events nobody awaits reach a log line (rate-limited) and the client_errors counter; a log transport's, stderr.
+// Error events nobody awaits reach a log line (rate-limited) and the client_errors_total counter; a log transport's, stderr.
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { attachClientErrors, reportClientError } from '../../src/telemetry/client-errors.js';
@@ -45,8 +45,8 @@ describe('client error events', () => {
     reportClientError('ingest_queue', new Error('Connection is closed.'));
     attached.detach();
     await settle();
-    expect(counters.get('client_errors', { component: 'receiver_redis' })).toBe(12);
-    expect(counters.get('client_errors', { component: 'ingest_queue' })).toBe(1);
+    expect(await counters.get('client_errors_total', { component: 'receiver_redis' })).toBe(12);
+    expect(await counters.get('client_errors_total', { component: 'ingest_queue' })).toBe(1);
     const lines = out.lines();
     expect(lines.filter((line) => line.component === 'receiver_redis')).toHaveLength(10);
     expect(lines.find((line) => line.component === 'ingest_queue')).toMatchObject({
@@ -97,7 +97,7 @@ describe("the log's syslog transport", () => {
     const text = await stderrOf(() => transport?.emit('error', new Error('syslog daemon went away')));
     expect(text).toContain('"component":"log_transport"');
     expect(text).toContain('syslog daemon went away');
-    expect(counters.get('client_errors', { component: 'log_transport' })).toBe(1);
+    expect(await counters.get('client_errors_total', { component: 'log_transport' })).toBe(1);
     expect(daemonLog).not.toContain('syslog daemon went away');
     expect(out.lines()).toEqual([]);
   });
