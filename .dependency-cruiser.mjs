@@ -39,6 +39,14 @@ export default {
       to: { path: '^src/(?:workers|targets)/' },
     },
     {
+      name: 'snyk-api-below-commands',
+      severity: 'error',
+      comment:
+        "src/snyk/ calls Snyk's API and reads the ping records; the CLI, the daemon and the admin listener use it, never the other way round, and it knows nothing of delivery.",
+      from: { path: '^src/snyk/' },
+      to: { path: '^src/(?:cli/|admin/|workers/|daemon[.]ts$)' },
+    },
+    {
       name: 'leaves-stay-leaves',
       severity: 'error',
       comment:

@@ -75,6 +75,7 @@ export function snapshotRecords(
     newOmitted: snapshot.newTotal - snapshot.newIssues.length,
     removedOmitted: snapshot.removedTotal - snapshot.removedIssues.length,
   };
+  if (snapshot.openCountsDropped.length > 0) summary.droppedFields = snapshot.openCountsDropped;
   const records: NormalizedRecord[] = [];
   for (const issue of snapshot.newIssues) records.push(finding(issue, 'issue_introduced'));
   for (const issue of snapshot.removedIssues) records.push(finding(issue, 'issue_resolved'));

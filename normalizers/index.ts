@@ -3,6 +3,7 @@ import { encodeCef } from './encode/cef.js';
 import { encodeEcs } from './encode/ecs.js';
 import { encodeJson } from './encode/json.js';
 import { encodeLeef } from './encode/leef.js';
+import { fitRecord, type Fitted } from './fit.js';
 import { normalizerFor } from './registry.js';
 import type { DeliveryContext, NormalizedRecord, OutputFormat, RecordFacets } from './types.js';
 
@@ -24,6 +25,7 @@ export type {
 } from './types.js';
 export { OUTPUT_FORMATS, SEVERITIES } from './types.js';
 export { PayloadError } from './errors.js';
+export type { Fitted } from './fit.js';
 export { LIMITS } from './limits.js';
 export { KNOWN_EVENTS } from './registry.js';
 export { PRODUCT_VERSION } from './version.js';
@@ -33,8 +35,14 @@ export function normalize(payload: unknown, context: DeliveryContext): Normalize
   return normalizerFor(context.event)(payload, context);
 }
 
+/** How a record is encoded beyond its format. */
+export interface EncodeOptions {
+  /** `json` only: add the Splunk CIM Vulnerabilities fields to findings (encode/cim.ts); other formats ignore it. */
+  cim?: boolean;
+}
+
 /** Encodes one record as one line in the target's format; the result never contains CR, LF or NUL. */
-export function encode(record: NormalizedRecord, format: OutputFormat): string {
+export function encode(record: NormalizedRecord, format: OutputFormat, options: EncodeOptions = {}): string {
   switch (format) {
     case 'cef':
       return encodeCef(record);
@@ -43,8 +51,22 @@ export function encode(record: NormalizedRecord, format: OutputFormat): string {
     case 'ecs':
       return encodeEcs(record);
     case 'json':
-      return encodeJson(record);
+      return encodeJson(record, { cim: options.cim });
   }
+}
+
+/**
+ * encode, within `maxBytes` UTF-8 bytes: a longer record loses advisory text, then title text, at a character boundary
+ * and with the truncation marker, and names the cut fields (`truncated_fields`). Ids, severity, CVEs, packages and
+ * versions are never cut. `tooLarge` when even the record without that text is over the budget (fit.ts).
+ */
+export function encodeToFit(
+  record: NormalizedRecord,
+  format: OutputFormat,
+  maxBytes: number,
+  options: EncodeOptions = {},
+): Fitted {
+  return fitRecord(record, (candidate) => encode(candidate, format, options), maxBytes);
 }
 
 /** The fields every record exposes to target filters and the queue. */

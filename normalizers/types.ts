@@ -84,6 +84,8 @@ export interface ProjectInfo {
   imageBaseImage?: string;
   imagePlatform?: string;
   imageCluster?: string;
+  /** project.lastTestedDate: when Snyk ran the test that produced this snapshot (canonical ISO 8601). */
+  lastTested?: string;
   tags: ProjectTag[];
   attributes: { criticality: string[]; environment: string[]; lifecycle: string[] };
   /** Tags and attribute values left out to fit the context budget (context-budget.ts); absent when none were. */
@@ -126,8 +128,48 @@ export interface IssueInfo {
   isMaliciousPackage?: boolean;
   isIgnored?: boolean;
   isPatched?: boolean;
+  /** When the issue entered the project (canonical ISO 8601); the v1 reporting API's `introducedDate`. */
+  introducedDate?: string;
+  /** issueData.semver.vulnerable: the vulnerable ranges in the ecosystem's notation (`<0.2.25`, `[2.0,4.7)`). */
+  semverVulnerable?: string[];
+  /** The packages to upgrade along the dependency path (upgradePath without its `false` entries), direct one first. */
+  upgradePath?: string[];
+  /** project.remediation entries that name this issue: `upgrade a@1 to a@2`, `pin b@1 to b@3`, `patch`. */
+  remediation?: string[];
+  /** issueData.epssDetails: the probability (0-1) of exploitation in the next 30 days, and its percentile (0-1). */
+  epss?: EpssInfo;
+  /** issueData.severities[]: the severity and CVSS score each source (Snyk, NVD, a distribution) gives the issue. */
+  severities?: SeveritySource[];
+  /** issueData.exploitDetails: where exploits were seen, and the exploit maturity in each CVSS version's terms. */
+  exploitSources?: string[];
+  exploitMaturityLevels?: ExploitMaturityLevel[];
   /** Distinct list entries past the per-list limit, by list; absent when nothing was cut. */
   omitted?: OmittedCounts;
+  /** Numbers left out because they were outside their field's range (mapping §4), by JSON name; absent when none. */
+  droppedFields?: string[];
+}
+
+/** FIRST EPSS (https://www.first.org/epss/model): both numbers are within 0-1. */
+export interface EpssInfo {
+  probability?: number;
+  percentile?: number;
+  modelVersion?: string;
+}
+
+/** One entry of issueData.severities[]: `{assigner, severity, baseScore, vector, cvssVersion}`. */
+export interface SeveritySource {
+  source?: string;
+  level?: string;
+  /** CVSS base score, 0-10. */
+  score?: number;
+  vector?: string;
+  version?: string;
+}
+
+/** One entry of issueData.exploitDetails.maturityLevels[]: `{format: 'CVSSv4', level: 'Attacked'}`. */
+export interface ExploitMaturityLevel {
+  format?: string;
+  level: string;
 }
 
 /** The lists of an issue that a limit can cut (limits.ts itemsPerList). */
@@ -137,6 +179,12 @@ export interface OmittedCounts {
   ghsas?: number;
   fixedIn?: number;
   packageVersions?: number;
+  semverVulnerable?: number;
+  upgradePath?: number;
+  remediation?: number;
+  severities?: number;
+  exploitSources?: number;
+  exploitMaturityLevels?: number;
 }
 
 interface RecordBase {
@@ -145,6 +193,11 @@ interface RecordBase {
   delivery: DeliveryInfo;
   org: OrgInfo | undefined;
   project: ProjectInfo | undefined;
+  /**
+   * Free-text fields cut to fit a target's record budget (fit.ts), by their JSON name (`description`, `issue_title`);
+   * absent when nothing was cut.
+   */
+  truncatedFields?: readonly string[];
 }
 
 /** One issue introduced or resolved in one project, from one delivery. */
@@ -178,6 +231,8 @@ export interface SnapshotSummary extends RecordBase {
   /** Entries past the per-list limit (limits.ts issuesPerList): counted here, no finding of their own. */
   newOmitted: number;
   removedOmitted: number;
+  /** Open counts that were not non-negative safe integers: counted 0 and named here (`open_low`); absent when none. */
+  droppedFields?: string[];
 }
 
 /** Any event without a dedicated normaliser. */

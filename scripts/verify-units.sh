@@ -6,8 +6,8 @@
 # each Exec*= command exists and is executable on this machine (systemd-analyze(1), "verify"). It exits 0 after some
 # of those warnings (an unknown key is "ignoring"), so any output at all is a failure here.
 #
-# The units run /usr/bin/node, as Debian's nodejs package installs it. Where node is installed elsewhere, the copy
-# that is verified names this machine's node instead; nothing else in the unit changes. The files the units run from
+# The units run node through `/usr/bin/env node`, so that they work wherever node is installed: a unit that names a
+# node binary by its path (/usr/bin/node, /usr/local/bin/node, …) is refused. The files the units run from
 # /opt/snyk-siem-forwarder are checked against this checkout: each must exist here, or be the build output (dist/*.js)
 # of a source file that does.
 set -euo pipefail
@@ -17,11 +17,6 @@ INSTALL_ROOT=/opt/snyk-siem-forwarder
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
   echo "verify-units: systemd-analyze not found: install it (Debian/Ubuntu: apt-get install systemd)" >&2
-  exit 1
-fi
-node_bin="$(command -v node || true)"
-if [ -z "$node_bin" ]; then
-  echo "verify-units: node not found on PATH" >&2
   exit 1
 fi
 
@@ -42,11 +37,11 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # All copies in one directory, so that units which name each other still find each other.
 for unit in "${units[@]}"; do
-  sed "s#/usr/bin/node\\b#${node_bin}#g" "$unit" >"$work/$(basename "$unit")"
+  cp "$unit" "$work/$(basename "$unit")"
 done
 
 failed=0
-echo "verify-units: $(systemd-analyze --version | head -n 1); node is ${node_bin}"
+echo "verify-units: $(systemd-analyze --version | head -n 1)"
 for unit in "${units[@]}"; do
   copy="$work/$(basename "$unit")"
   # SYSTEMD_COLORS=0: plain text, so that the output can be compared and read in a CI log.
@@ -58,6 +53,12 @@ for unit in "${units[@]}"; do
   else
     echo "verify-units: $unit: systemd-analyze verify printed nothing (OK)"
   fi
+
+  # node by its path: right on one distribution, missing on the next (Exec*= lines, systemd.service(5)).
+  while IFS= read -r line; do
+    echo "verify-units: $unit: runs node by its path; use /usr/bin/env node: $line" >&2
+    failed=1
+  done < <(grep -E '^Exec[A-Za-z]*=[-@:+!]*/[^ ]*/node( |$)' "$unit" || true)
 
   # Paths under the install root must exist in this checkout (dist/*.js as their src/*.ts).
   while IFS= read -r path; do

@@ -1,11 +1,18 @@
 // Starts the forwarder: Redis (embedded or configured), receiver and/or workers, admin listener; reloads, probes, stops.
 import type { AddressInfo } from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import { LOG_LEVELS, type Config } from './config/schema.js';
 import type { TlsConfig } from './net/tls.js';
 import { openEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
-import { createAdminClient, createProducerClient, workerConnectionOptions } from './redis/connection.js';
+import {
+  createAdminClient,
+  createLinkClient,
+  createProducerClient,
+  redisAddress,
+  workerConnectionOptions,
+} from './redis/connection.js';
 import { inspectRedis, warnAboutRedis } from './redis/check.js';
 import { createIngestProducer } from './queue/ingest-producer.js';
 import { createReceiverApp } from './receiver/app.js';
@@ -18,11 +25,15 @@ import { ping, probeWithin, waitForReady, type ProbeResult } from './lifecycle/r
 import { settlesWithin } from './lifecycle/close-within.js';
 import { attachClientErrors, clientErrorListener } from './telemetry/client-errors.js';
 import { Counters } from './telemetry/counters.js';
+import { watchRedisLink } from './telemetry/redis-link-log.js';
 import { secrets as secretRegistry } from './telemetry/logger.js';
 import { declareProcessSeries, declareReceiverSeries } from './telemetry/series.js';
 import { startAdminListener, type AdminListener } from './admin/listener.js';
 import { adminToken } from './admin/token.js';
-import { noteSnykContact } from './queue/queue-stats.js';
+import { createSnykClient } from './snyk/client.js';
+import { startHeartbeat } from './snyk/heartbeat.js';
+import { recordPing } from './snyk/ping-store.js';
+import { snykToken } from './snyk/token.js';
 
 export type Role = 'all' | 'receiver' | 'worker';
 
@@ -105,16 +116,20 @@ async function checkRedis(url: string, tls: TlsConfig | undefined, logger: Logge
   }
 }
 
-function webhookSecrets(config: Readonly<Config>, logger: Logger): string[] {
+/**
+ * The accepted secrets: the configured ones, else those of the generated file, which `webhooks rotate` appends to and
+ * a reload reads again. `announce` says where they are (never what they are), at start.
+ */
+function webhookSecrets(config: Readonly<Config>, logger: Logger, announce = true): string[] {
   if (config.receiver.secrets.length > 0) return [...config.receiver.secrets];
   const generated = ensureGeneratedSecret(config.dataDir);
-  // Say where the secret is, never what it is.
-  logger.info(
-    generated.created
-      ? `No webhook secret configured; generated one in ${generated.path}. Use it when you create the Snyk webhook.`
-      : `No webhook secret configured; using the one generated earlier in ${generated.path}.`,
-  );
-  return [generated.secret];
+  if (announce)
+    logger.info(
+      generated.created
+        ? `No webhook secret configured; generated one in ${generated.path}. Use it when you create the Snyk webhook.`
+        : `No webhook secret configured; using the one generated earlier in ${generated.path}.`,
+    );
+  return generated.secrets;
 }
 
 export async function startDaemon(options: StartOptions): Promise<Daemon> {
@@ -152,6 +167,11 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
     });
   }
   await checkRedis(redis.url, redis.tls, logger);
+  // One "Redis connection lost." and one "regained." line per outage for the whole process (docs/operations.md).
+  const link = watchRedisLink(createLinkClient(redis.url, redis.tls), {
+    logger,
+    address: redisAddress(redis.url),
+  });
 
   let receiverUrl: string | undefined;
   let admin: AdminListener | undefined;
@@ -210,10 +230,8 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         shuttingDown: () => shuttingDown,
         health: () => daemon.health(),
         readiness: () => daemon.ready(),
-        notePing: () =>
-          void noteSnykContact(client, config.redis.prefix, 'ping').catch(
-            clientErrorListener('receiver_redis'),
-          ),
+        notePing: (ping) =>
+          void recordPing(client, config.redis.prefix, ping).catch(clientErrorListener('receiver_redis')),
       });
       const listening = await startReceiverServer(app, config.receiver, { logger, counters });
       const address = listening.address() as AddressInfo;
@@ -234,6 +252,32 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         },
       });
       logger.info('Receiver listening.', { url: `${receiverUrl}${config.receiver.path}` });
+
+      // The heartbeat runs beside a receiver, on its Redis connection; of all the processes, one pings per interval.
+      const snyk = config.snyk;
+      if (snyk.heartbeatMinutes > 0 && snyk.webhookUrl !== undefined) {
+        const token = snykToken(snyk) ?? '';
+        secretRegistry.add(token);
+        // One attempt per call: on a 429 the next interval tries again, rather than a round waiting on Snyk.
+        const snykClient = createSnykClient({ apiUrl: snyk.apiUrl, token, rateLimitAttempts: 1 });
+        const heartbeat = startHeartbeat({
+          client: snykClient,
+          redis: client,
+          prefix: config.redis.prefix,
+          orgs: snyk.orgs,
+          webhookUrl: snyk.webhookUrl,
+          intervalMs: snyk.heartbeatMinutes * 60_000,
+          logger,
+        });
+        stops.unshift({
+          name: 'heartbeat',
+          run: async () => {
+            await heartbeat.stop();
+            snykClient.close();
+            return 'stopped';
+          },
+        });
+      }
     }
 
     // Last, so that its probes see the rest started; stopped after the receiver and the workers, so that /readyz
@@ -248,6 +292,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         commandTimeoutMs: config.redis.commandTimeoutMs,
       },
       targets: config.targets.map((target) => target.name),
+      snykOrgs: config.snyk.heartbeatMinutes > 0 ? config.snyk.orgs : [],
       counters,
       probes: { health: () => daemon.health(), readiness: () => daemon.ready() },
       logger,
@@ -261,6 +306,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       },
     });
   } catch (error) {
+    link.stop();
     for (const stop of stops) await stop.run(Date.now() + STOP_MARGIN_MS, 0).catch(() => undefined);
     clientErrors.detach();
     throw error;
@@ -278,7 +324,10 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         reason: `these keys only change with a restart: ${plan.restartOnly.join(', ')}; nothing was applied`,
       };
     }
-    if (isNoop(plan)) return { status: 'unchanged' };
+    // The generated secrets file can change without any key changing (`webhooks rotate` appends to it).
+    const freshSecrets = role === 'worker' ? secrets : webhookSecrets(next, logger, false);
+    const secretsChanged = !isDeepStrictEqual(freshSecrets, secrets);
+    if (isNoop(plan) && !secretsChanged) return { status: 'unchanged' };
     if (workers && role !== 'receiver') {
       try {
         await workers.apply(next, plan);
@@ -293,17 +342,16 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
           error: (error as Error).message,
         }),
       );
-    if (plan.secretsChanged && role !== 'worker') {
-      const fresh = webhookSecrets(next, logger);
-      for (const secret of fresh) secretRegistry.add(secret);
-      secrets = fresh;
+    if (secretsChanged) {
+      for (const secret of freshSecrets) secretRegistry.add(secret);
+      secrets = freshSecrets;
     }
     config = next;
     const summary = {
       targetsAdded: plan.added.map((t) => t.name),
       targetsChanged: plan.changed.map((t) => t.name),
       targetsRemoved: plan.removed.map((t) => t.name),
-      secretsChanged: plan.secretsChanged,
+      secretsChanged: plan.secretsChanged || secretsChanged,
       logLevel: next.log.level,
       retryChanged: plan.retryChanged,
     };
@@ -358,6 +406,8 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
     stop(options = {}) {
       stopping ??= (async () => {
         shuttingDown = true;
+        // First: the clients about to close, and Redis itself if embedded, are no outage.
+        link.stop();
         const grace = options.graceMs ?? config.workers.shutdownGraceMs;
         await settlesWithin(reloading, grace);
         const deadline = Date.now() + grace + STOP_MARGIN_MS;

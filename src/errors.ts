@@ -117,6 +117,14 @@ export const ERROR_CODES = {
     action:
       "`dlq show ID` gives each refused record's reason. Fix the target's mapping or the record format, then `dlq replay`.",
   },
+  record_too_large: {
+    scope: 'target',
+    retried: 'no',
+    meaning:
+      "A record is over its target's size limit even with its advisory, title and supplementary lists emptied (`maxRecordBytes`; over UDP, what `maxMessageBytes` leaves after the syslog header), or a UDP message is over `maxMessageBytes` with fitting turned off; the other records were delivered, and the dead letter holds these in full.",
+    action:
+      'Raise `maxRecordBytes` (or `maxMessageBytes` for UDP), send over TCP or TLS, or pick a more compact format (an ECS finding is about 2.3 KB without its text), then `dlq replay`.',
+  },
   io_error: {
     scope: 'target',
     retried: 'depends',

@@ -1,12 +1,12 @@
 // CEF encoder: one record → one `CEF:0|Snyk|<product>|<version>|<id>|<name>|<severity>|<extension>` line.
-import { isContainerType, productFor } from '../product.js';
+import { productFor } from '../product.js';
 import { severityScore } from '../severity.js';
 import { fitted, visibleLine, visibleText } from '../text.js';
 import { epochMillis } from '../time.js';
 import { PRODUCT_VERSION } from '../version.js';
 import type { Finding, GenericEvent, NormalizedRecord, OmittedCounts, SnapshotSummary } from '../types.js';
 import { eventClassId } from './event-id.js';
-import { counts, fixedInLabel, joinList, packageLabel } from './fields.js';
+import { counts, fixedInLabel, joinList, maturityText, packageLabel, severityText } from './fields.js';
 
 // Spec: "Implementing ArcSight CEF" rev 25 (same rules in rev 27), "Character Encoding" and the extension
 // dictionary.
@@ -39,7 +39,7 @@ class Extension {
   private text = '';
 
   add(key: string, value: string | number | undefined, limit: number): void {
-    if (value === undefined) return;
+    if (value === undefined || !carried(value)) return;
     const encoded =
       typeof value === 'number' ? String(value) : escapeExtension(fitted(value, limit, visibleText));
     if (encoded === '') return;
@@ -54,7 +54,7 @@ class Extension {
     limit: number,
     labelLimit: number = CEF_LIMITS.label,
   ): void {
-    if (value === undefined || value === '') return;
+    if (value === undefined || value === '' || !carried(value)) return;
     this.add(`${key}Label`, label, labelLimit);
     this.add(key, value, limit);
   }
@@ -64,15 +64,23 @@ class Extension {
   }
 }
 
+/** Text, or a finite number: NaN and ±Infinity have no CEF form, so they are left out with their label. */
+function carried(value: string | number): boolean {
+  return typeof value === 'string' || Number.isFinite(value);
+}
+
 export function encodeCef(record: NormalizedRecord): string {
   const ext = new Extension();
+  // The record id goes first: a relay that cuts a long line at its size limit (1-8 KB for many syslog hops,
+  // RFC 5426 §3.2, rsyslog maxMessageSize) keeps it, and with it the key SIEMs deduplicate on.
+  ext.add('externalId', record.recordId, CEF_LIMITS.externalId);
   ext.add('rt', millis(record.time), 0);
   ext.add('act', record.action, CEF_LIMITS.act);
+  // Each kind ends with a numeric key that is always present: a CEF parser drops the trailing spaces of the last
+  // value ("Implementing ArcSight CEF", "Character Encoding"), and a number has none, so no text value loses them.
   if (record.kind === 'finding') findingPairs(ext, record);
   else if (record.kind === 'summary') summaryPairs(ext, record);
   else genericPairs(ext, record);
-  // externalId goes last: a CEF parser drops the trailing spaces of the last value, and a record id has none.
-  ext.add('externalId', record.recordId, CEF_LIMITS.externalId);
   return cefHeader(record) + ext.toString();
 }
 
@@ -130,6 +138,8 @@ function place(ext: Extension, record: NormalizedRecord): void {
   ext.add('snykProjectId', record.project?.id, L.userDefined);
   ext.add('snykOrgId', record.org?.id, L.userDefined);
   ext.add('snykOrgSlug', record.org?.slug, L.userDefined);
+  // The test that produced the snapshot: a typed date, so the only free custom date slot (flexDate1) carries it.
+  ext.labelled('flexDate1', 'Last Tested', millis(record.project?.lastTested), 0, L.flexLabel);
 }
 
 function findingPairs(ext: Extension, record: Finding): void {
@@ -144,29 +154,56 @@ function findingPairs(ext: Extension, record: Finding): void {
   place(ext, record);
   ext.labelled('cs6', 'Fixed In', fixedInLabel(issue), L.customString);
   ext.labelled('cn1', 'Priority Score', integer(issue.priorityScore), 0);
-  ext.labelled('cn2', 'Has Fix', issue.hasFix ? 1 : 0, 0);
   ext.labelled('cfp1', 'CVSS Score', issue.cvssScore, 0);
   ext.labelled('flexString1', 'CVSS Vector', issue.cvssVector, L.flexString, L.flexLabel);
   ext.labelled('flexString2', 'Exploit Maturity', issue.exploitMaturity, L.flexString, L.flexLabel);
   ext.labelled('deviceCustomDate1', 'Published', millis(issue.publicationTime), 0);
   ext.labelled('deviceCustomDate2', 'Disclosed', millis(issue.disclosureTime), 0);
+  ext.labelled('cfp2', 'EPSS Probability', issue.epss?.probability, 0);
+  ext.labelled('cfp3', 'EPSS Percentile', issue.epss?.percentile, 0);
   ext.add('snykSeverity', issue.severity, L.userDefined);
   ext.add('snykGHSA', joinList(issue.ghsas), L.userDefined);
   ext.add('snykProjectType', p?.type, L.userDefined);
   ext.add('snykProjectUrl', p?.browseUrl, L.userDefined);
   ext.add('snykBranch', p?.branch, L.userDefined);
   ext.add('snykTargetFile', p?.targetFile, L.userDefined);
-  // Snyk also sends imageTag for non-container projects (a package version there), so only containers get it.
-  ext.add('snykImageTag', isContainerType(p?.type) ? p?.imageTag : undefined, L.userDefined);
+  // Set for container projects only (parse-project-snapshot.ts): elsewhere Snyk's imageTag is a package version.
+  ext.add('snykImageTag', p?.imageTag, L.userDefined);
   ext.add('snykGroupId', record.org?.groupId, L.userDefined);
   ext.add('snykIgnored', bool(issue.isIgnored), L.userDefined);
   ext.add('snykPatched', bool(issue.isPatched), L.userDefined);
   ext.add('snykMaliciousPackage', bool(issue.isMaliciousPackage), L.userDefined);
+  // What no typed slot is left for (cs1-6, flexString1-2 and both custom dates are taken): user-defined keys,
+  // which ArcSight shows under "Additional Data" (spec ch. 4). Dates among them are ISO 8601 text, as they have no type.
+  ext.add('snykUpgradable', bool(issue.isUpgradable), L.userDefined);
+  ext.add('snykPatchable', bool(issue.isPatchable), L.userDefined);
+  ext.add('snykPinnable', bool(issue.isPinnable), L.userDefined);
+  ext.add('snykFixable', bool(issue.isFixable), L.userDefined);
+  ext.add('snykPartiallyFixable', bool(issue.isPartiallyFixable), L.userDefined);
+  ext.add('snykLanguage', issue.language, L.userDefined);
+  ext.add('snykProjectOrigin', p?.origin, L.userDefined);
+  ext.add('snykIntroducedDate', issue.introducedDate, L.userDefined);
+  ext.add('snykVulnerableVersions', joinList(issue.semverVulnerable ?? []), L.userDefined);
+  ext.add('snykUpgradePath', (issue.upgradePath ?? []).join(' > ') || undefined, L.userDefined);
+  ext.add('snykRemediation', joinList(issue.remediation ?? []), L.userDefined);
+  ext.add('snykEpssModel', issue.epss?.modelVersion, L.userDefined);
+  ext.add('snykSeverities', joinList((issue.severities ?? []).map(severityText)), L.userDefined);
+  ext.add('snykExploitSources', joinList(issue.exploitSources ?? []), L.userDefined);
+  ext.add(
+    'snykExploitMaturityLevels',
+    joinList((issue.exploitMaturityLevels ?? []).map(maturityText)),
+    L.userDefined,
+  );
   ext.add('snykTransportId', record.delivery.transportId, L.userDefined);
   ext.add('snykTimestampHeader', record.delivery.snykTimestampHeader, L.userDefined);
   ext.add('snykOmitted', listsCut(issue.omitted), L.userDefined);
+  ext.add('snykDropped', joinList(issue.droppedFields ?? []), L.userDefined);
+  // Set only when the record was cut to fit a target's size limit (fit.ts): `description, issue_title`.
+  const truncated = record.truncatedFields;
+  if (truncated !== undefined) ext.add('snykTruncated', joinList(truncated), L.userDefined);
   // The advisory is markdown of several KB; msg keeps its first 1023 characters, `request` links the rest.
   ext.add('msg', issue.description, L.msg);
+  ext.labelled('cn2', 'Has Fix', issue.hasFix ? 1 : 0, 0);
 }
 
 function summaryPairs(ext: Extension, record: SnapshotSummary): void {
@@ -176,23 +213,24 @@ function summaryPairs(ext: Extension, record: SnapshotSummary): void {
   ext.labelled('cs3', 'Removed Issues', counts(record.removedCounts), L.customString);
   place(ext, record);
   ext.labelled('cn1', 'New Total', record.newTotal, 0);
-  ext.labelled('cn2', 'Removed Total', record.removedTotal, 0);
   ext.add('snykProjectType', record.project?.type, L.userDefined);
   ext.add('snykProjectUrl', record.project?.browseUrl, L.userDefined);
   ext.add('snykGroupId', record.org?.groupId, L.userDefined);
   ext.add('snykTransportId', record.delivery.transportId, L.userDefined);
   ext.add('snykTimestampHeader', record.delivery.snykTimestampHeader, L.userDefined);
   ext.add('snykOmitted', issuesCut(record), L.userDefined);
+  ext.add('snykDropped', joinList(record.droppedFields ?? []), L.userDefined);
   ext.add('msg', `${record.newTotal} new and ${record.removedTotal} removed issues`, L.msg);
+  ext.labelled('cn2', 'Removed Total', record.removedTotal, 0);
 }
 
 function genericPairs(ext: Extension, record: GenericEvent): void {
   const L = CEF_LIMITS;
   ext.labelled('cs1', 'Snyk Event', record.delivery.event, L.customString);
   place(ext, record);
-  ext.labelled('cn1', 'Payload Bytes', record.payloadBytes, 0);
   ext.add('snykTransportId', record.delivery.transportId, L.userDefined);
   ext.add('snykTimestampHeader', record.delivery.snykTimestampHeader, L.userDefined);
+  ext.labelled('cn1', 'Payload Bytes', record.payloadBytes, 0);
 }
 
 // Names of the lists an issue can lose entries from, as in the JSON format (`cves_omitted` → `cves`).
@@ -202,6 +240,12 @@ const LIST_NAMES: Record<keyof OmittedCounts, string> = {
   ghsas: 'ghsas',
   fixedIn: 'fixed_in',
   packageVersions: 'package_versions',
+  semverVulnerable: 'semver_vulnerable',
+  upgradePath: 'upgrade_path',
+  remediation: 'remediation',
+  severities: 'severities',
+  exploitSources: 'exploit_sources',
+  exploitMaturityLevels: 'exploit_maturity_levels',
 };
 
 /** `cves:249000 fixed_in:3`: which lists the per-list limit cut, and by how many distinct entries. */
@@ -223,8 +267,14 @@ function issuesCut(record: SnapshotSummary): string | undefined {
   return parts.length === 0 ? undefined : parts.join(' ');
 }
 
+/**
+ * A `cnN` value: ArcSight's Number type is a Java long, and past 2^53-1 JSON readers of the same record disagree on the
+ * value, so only safe integers are written; anything else is left out.
+ */
 function integer(value: number | undefined): number | undefined {
-  return value === undefined ? undefined : Math.round(value);
+  if (value === undefined) return undefined;
+  const n = Math.round(value);
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** CEF timestamps as epoch milliseconds (spec Appendix A "Date Formats"). */

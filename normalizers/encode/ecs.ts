@@ -2,7 +2,7 @@
 import { isContainerType, productFor } from '../product.js';
 import { SEVERITY_SCORE } from '../severity.js';
 import { PRODUCT_VERSION } from '../version.js';
-import type { Finding, NormalizedRecord } from '../types.js';
+import type { Finding, IssueInfo, NormalizedRecord } from '../types.js';
 import { commonFlat, kindFlat } from './flat.js';
 import { safeJson } from './json-text.js';
 
@@ -82,7 +82,7 @@ function eventFields(record: NormalizedRecord): Doc {
   event['created'] = record.delivery.receivedAt;
   if (record.kind === 'finding') {
     event['severity'] = SEVERITY_SCORE[record.severity];
-    put(event, 'risk_score', record.issue.priorityScore);
+    put(event, 'risk_score', finite(record.issue.priorityScore));
     put(event, 'reference', record.issue.url);
   }
   put(event, 'url', record.project?.browseUrl);
@@ -103,7 +103,7 @@ function vulnerabilityFields(record: Finding): Doc {
   };
   put(v, 'reference', i.url);
   put(v, 'description', i.description);
-  if (i.cvssScore !== undefined) {
+  if (finite(i.cvssScore) !== undefined) {
     v['classification'] = 'CVSS';
     const score: Doc = { base: i.cvssScore };
     put(score, 'version', i.cvssVersion);
@@ -113,14 +113,16 @@ function vulnerabilityFields(record: Finding): Doc {
   return v;
 }
 
+/** package.* only for a finding in a package: an IaC or licence-only finding has no name nor version to describe. */
 function packageFields(record: Finding): Doc | undefined {
   const i = record.issue;
+  const versions = i.packageVersions;
+  if (i.packageName === undefined && versions.length === 0) return undefined;
   const pkg: Doc = {};
   put(pkg, 'name', i.packageName);
-  const versions = i.packageVersions;
   if (versions.length > 0) pkg['version'] = versions.length === 1 ? versions[0] : versions;
   put(pkg, 'type', record.project?.type);
-  return Object.keys(pkg).length > 0 ? pkg : undefined;
+  return pkg;
 }
 
 // Flat keys whose value is already in an ECS field of the same document.
@@ -131,6 +133,15 @@ const DUPLICATED_IN_ECS = new Set([
   'description',
   'issue_url',
   'package_name',
+]);
+// Flat keys that a document holds as objects instead (structuredField): the flat form joins what ECS can nest, so
+// `snyk.issue.epss.probability` is a number beside its percentile and each source's rating is an object.
+const STRUCTURED_IN_ECS = new Set([
+  'epss_probability',
+  'epss_percentile',
+  'epss_model_version',
+  'severities',
+  'exploit_maturity_levels',
 ]);
 // Where the kind-specific fields go under `snyk` (a generic record's few fields stay at `snyk.*`).
 const KIND_GROUP = { finding: 'issue', summary: 'summary', generic: undefined } as const;
@@ -154,10 +165,43 @@ function snykFields(record: NormalizedRecord): Doc {
   const inner: Doc = group === undefined ? out : {};
   for (const key in own) {
     if (DUPLICATED_IN_ECS.has(key)) continue;
+    if (STRUCTURED_IN_ECS.has(key)) {
+      if (record.kind === 'finding') structuredField(record.issue, key, inner);
+      continue;
+    }
     inner[key.startsWith('issue_') ? key.slice(6) : key] = own[key];
   }
   if (group !== undefined) out[group] = inner;
   return out;
+}
+
+/** The ECS form of a STRUCTURED_IN_ECS key, set where the flat form would be; absent parts stay absent. */
+function structuredField(issue: IssueInfo, key: string, inner: Doc): void {
+  if (key.startsWith('epss_')) {
+    if (inner['epss'] !== undefined || issue.epss === undefined) return;
+    const epss: Doc = {};
+    put(epss, 'probability', finite(issue.epss.probability));
+    put(epss, 'percentile', finite(issue.epss.percentile));
+    put(epss, 'model_version', issue.epss.modelVersion);
+    inner['epss'] = epss;
+  } else if (key === 'severities') {
+    inner['severities'] = (issue.severities ?? []).map((s) => {
+      const source: Doc = {};
+      put(source, 'source', s.source);
+      put(source, 'level', s.level);
+      put(source, 'score', finite(s.score));
+      put(source, 'vector', s.vector);
+      put(source, 'version', s.version);
+      return source;
+    });
+  } else if (key === 'exploit_maturity_levels') {
+    inner['exploit_maturity_levels'] = (issue.exploitMaturityLevels ?? []).map((m) => {
+      const level: Doc = {};
+      put(level, 'format', m.format);
+      level['level'] = m.level;
+      return level;
+    });
+  }
 }
 
 function message(record: NormalizedRecord): string {
@@ -182,6 +226,11 @@ function imageName(projectName: string | undefined): string | undefined {
   const colon = projectName.indexOf(':', slash + 1);
   const name = colon < 0 ? projectName : projectName.slice(0, colon);
   return name === '' ? undefined : name;
+}
+
+/** ECS float fields (event.risk_score, vulnerability.score.base) hold finite numbers only; JSON has no NaN. */
+function finite(value: number | undefined): number | undefined {
+  return value !== undefined && Number.isFinite(value) ? value : undefined;
 }
 
 function put(target: Doc, key: string, value: unknown): void {

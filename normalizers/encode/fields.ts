@@ -1,5 +1,5 @@
 // Small helpers shared by encoders: joining lists and describing a package and its fix for one-line formats.
-import type { IssueInfo } from '../types.js';
+import type { ExploitMaturityLevel, IssueInfo, SeveritySource } from '../types.js';
 
 export function joinList(values: readonly string[]): string | undefined {
   return values.length === 0 ? undefined : values.join(', ');
@@ -20,4 +20,29 @@ export function fixedInLabel(issue: IssueInfo): string | undefined {
 
 export function counts(c: { low: number; medium: number; high: number; critical: number }): string {
   return `critical:${c.critical} high:${c.high} medium:${c.medium} low:${c.low}`;
+}
+
+/**
+ * One source's rating as one value: `NVD: critical 9.8 CVSS:3.1/AV:N/…`. The source ends at the first `: ` (a vector
+ * has no space), so the text stays readable and splittable where a format has no structure (CEF, LEEF, flat JSON).
+ */
+export function severityText(s: SeveritySource): string {
+  const rating = [
+    s.level,
+    s.score === undefined ? undefined : String(s.score),
+    s.vector ?? cvssLabel(s.version),
+  ]
+    .filter((part) => part !== undefined)
+    .join(' ');
+  if (s.source === undefined) return rating;
+  return rating === '' ? s.source : `${s.source}: ${rating}`;
+}
+
+function cvssLabel(version: string | undefined): string | undefined {
+  return version === undefined ? undefined : `CVSS ${version}`;
+}
+
+/** An exploit maturity level with the scoring system it is expressed in: `CVSSv4: Attacked`. */
+export function maturityText(m: ExploitMaturityLevel): string {
+  return m.format === undefined ? m.level : `${m.format}: ${m.level}`;
 }

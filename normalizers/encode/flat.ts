@@ -1,5 +1,6 @@
 // The record as flat snake_case fields in a fixed order: the JSON format, the LEEF attributes and ECS `snyk.*`.
 import type { Finding, GenericEvent, NormalizedRecord, SnapshotSummary } from '../types.js';
+import { maturityText, severityText } from './fields.js';
 
 export type FlatValue = string | number | boolean | readonly string[];
 export type FlatRecord = Record<string, FlatValue>;
@@ -59,6 +60,7 @@ export function commonFlat(record: NormalizedRecord): FlatRecord {
     set(out, 'project_image_base_image', p.imageBaseImage);
     set(out, 'project_image_platform', p.imagePlatform);
     set(out, 'project_image_cluster', p.imageCluster);
+    set(out, 'project_last_tested', p.lastTested);
     if (p.tags.length > 0) out['project_tags'] = p.tags.map((t) => `${t.key}:${t.value}`);
     setList(out, 'project_criticality', p.attributes.criticality);
     setList(out, 'project_environment', p.attributes.environment);
@@ -66,6 +68,8 @@ export function commonFlat(record: NormalizedRecord): FlatRecord {
     set(out, 'project_tags_omitted', p.tagsOmitted);
     set(out, 'project_attributes_omitted', p.attributesOmitted);
   }
+  // Only on a record cut to fit a target's size limit (fit.ts): which free-text fields lost text.
+  if (record.truncatedFields !== undefined) setList(out, 'truncated_fields', record.truncatedFields);
   return out;
 }
 
@@ -114,6 +118,26 @@ function addFindingFields(out: FlatRecord, record: Finding): void {
   set(out, 'is_malicious_package', i.isMaliciousPackage);
   set(out, 'is_ignored', i.isIgnored);
   set(out, 'is_patched', i.isPatched);
+  // The newer detail blocks (snyk/read-details.ts): each only when Snyk sent it, never as an empty list.
+  set(out, 'introduced_date', i.introducedDate);
+  setList(out, 'semver_vulnerable', i.semverVulnerable ?? []);
+  set(out, 'semver_vulnerable_omitted', omitted?.semverVulnerable);
+  setList(out, 'upgrade_path', i.upgradePath ?? []);
+  set(out, 'upgrade_path_omitted', omitted?.upgradePath);
+  setList(out, 'remediation', i.remediation ?? []);
+  set(out, 'remediation_omitted', omitted?.remediation);
+  set(out, 'epss_probability', i.epss?.probability);
+  set(out, 'epss_percentile', i.epss?.percentile);
+  set(out, 'epss_model_version', i.epss?.modelVersion);
+  if (i.severities !== undefined) setList(out, 'severities', i.severities.map(severityText));
+  set(out, 'severities_omitted', omitted?.severities);
+  setList(out, 'exploit_sources', i.exploitSources ?? []);
+  set(out, 'exploit_sources_omitted', omitted?.exploitSources);
+  if (i.exploitMaturityLevels !== undefined)
+    setList(out, 'exploit_maturity_levels', i.exploitMaturityLevels.map(maturityText));
+  set(out, 'exploit_maturity_levels_omitted', omitted?.exploitMaturityLevels);
+  // Numbers outside their field's range, left out above (only present when there are any).
+  if (i.droppedFields !== undefined) setList(out, 'dropped_fields', i.droppedFields);
   set(out, 'description', i.description);
 }
 
@@ -136,6 +160,8 @@ function addSummaryFields(out: FlatRecord, record: SnapshotSummary): void {
   out['removed_high'] = r.high;
   out['removed_medium'] = r.medium;
   out['removed_low'] = r.low;
+  // Open counts that were numbers but not counts, written as 0 above (only present when there are any).
+  if (record.droppedFields !== undefined) setList(out, 'dropped_fields', record.droppedFields);
 }
 
 function addGenericFields(out: FlatRecord, record: GenericEvent): void {

@@ -12,7 +12,8 @@ import { flatFields } from './flat.js';
 //   guide's own example.
 // - LEEF defines no escape sequence, neither for the header nor for attributes, and the guide says to keep tab,
 //   pipe and caret out of keys and values. So nothing is escaped; instead:
-//   * every control character, CR and LF included, becomes a visible Control Picture (text.ts visibleLine);
+//   * every control character, CR and LF included, becomes a visible Control Picture, and line separators,
+//     bidirectional and zero-width characters become U+FFFD (text.ts visibleLine);
 //   * the delimiter `^` inside a value becomes U+02C6 `ˆ` (MODIFIER LETTER CIRCUMFLEX ACCENT), its look-alike;
 //   * a `|` in a value is left alone: attributes follow the last header pipe, and `=` is split at its first
 //     occurrence only, so neither can shift a field;
@@ -23,7 +24,10 @@ export const LEEF_DELIMITER = '^';
 export const LEEF_DELIMITER_STANDIN = '\u02c6';
 /** EventID is limited to 255 characters ("LEEF event components", Table 2). */
 export const LEEF_EVENT_ID_LIMIT = 255;
-/** LEEF sets no attribute length limit; this cap keeps one record well inside QRadar's syslog payload size. */
+/**
+ * LEEF sets no attribute length limit; this cap bounds one value, not the record, which can still pass QRadar's syslog
+ * payload limit (4,096 bytes by default): a target's record budget (fit.ts) bounds the whole line.
+ */
 export const LEEF_VALUE_LIMIT = 4000;
 // devTime is given in this Java SimpleDateFormat pattern (`X` accepts `Z`).
 const DEV_TIME_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSX";

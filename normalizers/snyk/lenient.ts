@@ -20,11 +20,28 @@ export function asBoolean(v: unknown): boolean | undefined {
   return typeof v === 'boolean' ? v : undefined;
 }
 
+// A decimal number as text: pysnyk types cvssScore as a string.
+const NUMERIC = /^\s*-?\d+(\.\d+)?\s*$/;
+
 /** A finite number or a numeric string (pysnyk types cvssScore as a string), else undefined. */
 export function asNumber(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) return Number(v);
-  return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && NUMERIC.test(v) ? Number(v) : undefined;
+  return n !== undefined && Number.isFinite(n) ? n : undefined;
+}
+
+/** What asNumberIn returns for a number outside its range, so that the record can say it was dropped. */
+export const OUT_OF_RANGE = 'out_of_range';
+
+/**
+ * A number or numeric string within [min, max] (-0 as 0); OUT_OF_RANGE for a number that is not (NaN, ±Infinity
+ * from a literal such as 1e999, 1e300, a 20-digit integer); undefined when there is no number at all (absent, or
+ * another type, which is dropped silently like any lenient field).
+ */
+export function asNumberIn(v: unknown, min: number, max: number): number | typeof OUT_OF_RANGE | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && NUMERIC.test(v) ? Number(v) : undefined;
+  if (n === undefined) return undefined;
+  if (!(n >= min && n <= max)) return OUT_OF_RANGE;
+  return n === 0 ? 0 : n;
 }
 
 /** The entries kept of a list, and how many more distinct entries it had. */

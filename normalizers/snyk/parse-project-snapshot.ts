@@ -7,11 +7,14 @@ import { isContainerType } from '../product.js';
 import { projectSnapshotSchema } from './schema.js';
 import type { RawProjectSnapshot } from './schema.js';
 import { readIssue } from './read-issue.js';
+import { remediationIndex, type RemediationIndex } from './remediation.js';
 
 export interface ProjectSnapshot {
   org: OrgInfo | undefined;
   project: ProjectInfo;
   openCounts: SeverityCounts;
+  /** Open counts that were numbers but not non-negative safe integers (counted 0), by flat name: `open_low`. */
+  openCountsDropped: string[];
   /** The first LIMITS.issuesPerList entries of newIssues, read. */
   newIssues: IssueInfo[];
   removedIssues: IssueInfo[];
@@ -27,22 +30,28 @@ export function parseProjectSnapshot(payload: unknown): ProjectSnapshot {
   const raw = result.data;
   const newIssues = raw.newIssues ?? [];
   const removedIssues = raw.removedIssues ?? [];
+  const remediation = remediationIndex(raw.project.remediation, newIssues.length + removedIssues.length);
   return {
     org: toOrg(raw),
     project: toProject(raw.project),
-    openCounts: raw.project.issueCountsBySeverity,
-    newIssues: readIssues(newIssues, 'newIssues'),
-    removedIssues: readIssues(removedIssues, 'removedIssues'),
+    openCounts: raw.project.issueCountsBySeverity.counts,
+    openCountsDropped: raw.project.issueCountsBySeverity.dropped,
+    newIssues: readIssues(newIssues, 'newIssues', remediation),
+    removedIssues: readIssues(removedIssues, 'removedIssues', remediation),
     newTotal: newIssues.length,
     removedTotal: removedIssues.length,
   };
 }
 
 /** Reads the first LIMITS.issuesPerList entries; the rest are only counted (limits.ts), never read or checked. */
-function readIssues(entries: readonly unknown[], list: string): IssueInfo[] {
+function readIssues(
+  entries: readonly unknown[],
+  list: string,
+  remediation: RemediationIndex | undefined,
+): IssueInfo[] {
   const count = Math.min(entries.length, LIMITS.issuesPerList);
   const out: IssueInfo[] = new Array<IssueInfo>(count);
-  for (let i = 0; i < count; i += 1) out[i] = readIssue(entries[i], `${list}[${i}]`);
+  for (let i = 0; i < count; i += 1) out[i] = readIssue(entries[i], `${list}[${i}]`, remediation);
   return out;
 }
 
@@ -78,8 +87,9 @@ const SCM_PROJECT_NAME = /^([^:()]+)(?:\(([^()]*)\))?:(.+)$/;
 function toProject(raw: RawProjectSnapshot['project']): ProjectInfo {
   let branch = raw.branch;
   let targetFile: string | undefined;
+  const container = isContainerType(raw.type);
   // Container project names are `image:tag`, so the part after ':' is a tag, not a manifest.
-  if (raw.name !== undefined && !isContainerType(raw.type)) {
+  if (raw.name !== undefined && !container) {
     const m = SCM_PROJECT_NAME.exec(raw.name);
     if (m !== null) {
       targetFile = m[3];
@@ -95,11 +105,19 @@ function toProject(raw: RawProjectSnapshot['project']): ProjectInfo {
       branch,
       targetFile,
       browseUrl: raw.browseUrl,
-      imageId: raw.imageId,
-      imageTag: raw.imageTag,
-      imageBaseImage: raw.imageBaseImage,
-      imagePlatform: raw.imagePlatform,
-      imageCluster: raw.imageCluster,
+      lastTested: raw.lastTestedDate,
+      // Snyk sends imageTag for every project type (a package version on npm projects: "12.3.0", "0.0.0") and the
+      // docs' maven example carries every image field, so they describe an image only on container projects
+      // (Snyk's payload docs, project object; test/fixtures/snyk/README.md). Every format then agrees.
+      ...(container
+        ? {
+            imageId: raw.imageId,
+            imageTag: raw.imageTag,
+            imageBaseImage: raw.imageBaseImage,
+            imagePlatform: raw.imagePlatform,
+            imageCluster: raw.imageCluster,
+          }
+        : {}),
     }),
     tags: raw.tags,
     attributes: raw.attributes,

@@ -1,17 +1,33 @@
 // zod schema of a project_snapshot/v0 envelope: strict where records cannot exist without it, lenient elsewhere.
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
+import { canonicalTime } from '../time.js';
 import { asString, asStringList, optString } from './lenient.js';
+import { remediationSteps } from './remediation.js';
 
 // Field tables: Snyk docs "Webhook events and payloads" plus what the real captures in test/fixtures/snyk carry.
 
+// Counts are non-negative safe integers: past 2^53-1 a JSON reader and a Java long no longer agree on the value.
+// Anything else counts 0, like a missing severity; a number that is not such a count is also named in `dropped`
+// (`open_low`), so that the record says the 0 stands for a value it could not carry (mapping §4).
 const counts = z
   .unknown()
   .optional()
   .transform((v) => {
     const o = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
-    const n = (x: unknown): number => (typeof x === 'number' && Number.isInteger(x) && x >= 0 ? x : 0);
-    return { low: n(o['low']), medium: n(o['medium']), high: n(o['high']), critical: n(o['critical']) };
+    const dropped: string[] = [];
+    const n = (severity: 'critical' | 'high' | 'medium' | 'low'): number => {
+      const x = o[severity];
+      if (Number.isSafeInteger(x) && (x as number) >= 0) return x as number;
+      if (typeof x === 'number') dropped.push(`open_${severity}`);
+      return 0;
+    };
+    // Critical first, in the order of the flat fields (open_critical ... open_low).
+    const critical = n('critical');
+    const high = n('high');
+    const medium = n('medium');
+    const low = n('low');
+    return { counts: { low, medium, high, critical }, dropped };
   });
 
 const tagList = z
@@ -80,6 +96,10 @@ export const projectSchema = z.object(
     imageBaseImage: optString,
     imagePlatform: optString,
     imageCluster: optString,
+    // When Snyk ran the test behind this snapshot; dropped (not refused) unless a valid ISO 8601 date-time.
+    lastTestedDate: z.unknown().optional().transform(canonicalTime),
+    // Read into an index by issue id once per snapshot, so that each finding names the steps that fix it.
+    remediation: z.unknown().optional().transform(remediationSteps),
     issueCountsBySeverity: counts,
     tags: tagList,
     attributes,

@@ -25,6 +25,8 @@ export interface AdminListenerOptions {
   token: string | undefined;
   redis: { url: string; tls: TlsConfig | undefined } & Pick<RedisConfig, 'prefix' | 'commandTimeoutMs'>;
   targets: readonly string[];
+  /** Orgs the heartbeat pings: each gets its own snyk_last_ping_timestamp_seconds series (admin/scrape.ts). */
+  snykOrgs?: readonly string[];
   counters: Counters;
   probes: ProbeSources;
   logger: Logger;
@@ -101,7 +103,7 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
   const stats = cachedQueueStats(() => readQueueStats(client, redis.prefix, targets));
   const app = createAdminApp({
     ...options.probes,
-    scrape: createScrape({ counters, stats, logger }),
+    scrape: createScrape({ counters, stats, logger, heartbeatOrgs: options.snykOrgs ?? [] }),
     dashboard: () => dashboard?.middleware,
     metricsToken: config.metrics.requireToken ? token : undefined,
     logger,

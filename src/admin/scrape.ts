@@ -1,6 +1,7 @@
 // One /metrics scrape: the shared queue state read from Redis (cached), set into the gauges, then every metric rendered.
 import type { Logger } from 'winston';
 import type { ForwarderStats } from '../queue/queue-stats.js';
+import { pingSeries } from '../snyk/ping-series.js';
 import type { Counters } from '../telemetry/counters.js';
 
 export interface ScrapeOptions {
@@ -8,6 +9,8 @@ export interface ScrapeOptions {
   /** The queue state, cached for about a second (queue/queue-stats.ts cachedQueueStats). */
   stats: () => Promise<ForwarderStats>;
   logger: Logger;
+  /** Orgs the heartbeat pings (snyk.orgs while it runs): each gets its own snyk_last_ping_timestamp_seconds series. */
+  heartbeatOrgs?: readonly string[];
 }
 
 export interface Scraped {
@@ -21,7 +24,7 @@ function dropQueueGauges(counters: Counters): void {
   counters.forget('dead_letters');
 }
 
-function setQueueGauges(counters: Counters, stats: ForwarderStats): void {
+function setQueueGauges(counters: Counters, stats: ForwarderStats, heartbeatOrgs: readonly string[]): void {
   // Dropped first, so that a queue no longer configured (a target removed by a reload) stops being exported.
   dropQueueGauges(counters);
   for (const { queue, counts, oldestWaitingAgeSeconds, deadLetters } of stats.queues) {
@@ -29,7 +32,10 @@ function setQueueGauges(counters: Counters, stats: ForwarderStats): void {
     counters.set('queue_oldest_waiting_age_seconds', { queue }, oldestWaitingAgeSeconds);
     counters.set('dead_letters', { queue }, deadLetters);
   }
-  counters.set('snyk_last_ping_timestamp_seconds', {}, stats.lastPingAt);
+  // Replaced whole, like the queue gauges: an org no longer configured stops being exported.
+  counters.forget('snyk_last_ping_timestamp_seconds');
+  for (const { org, seconds } of pingSeries(stats.lastPingByOrg ?? {}, heartbeatOrgs, stats.lastPingAt))
+    counters.set('snyk_last_ping_timestamp_seconds', { org }, seconds);
   counters.set('snyk_last_delivery_timestamp_seconds', {}, stats.lastDeliveryAt);
 }
 
@@ -41,7 +47,7 @@ export function createScrape(options: ScrapeOptions): () => Promise<Scraped> {
   const { counters, logger } = options;
   return async () => {
     try {
-      setQueueGauges(counters, await options.stats());
+      setQueueGauges(counters, await options.stats(), options.heartbeatOrgs ?? []);
       counters.set('redis_up', {}, 1);
     } catch (error) {
       dropQueueGauges(counters);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point of the snyk-siem-forwarder command: dispatches to start, validate, send-sample, dlq, queue, targets.
+// Entry point of the snyk-siem-forwarder command: dispatches to start, validate, send-sample, dlq, queue, targets, webhooks.
 import { ConfigError, StartupError } from '../errors.js';
 import { packageVersion } from '../telemetry/version.js';
 import { UsageError } from './args.js';
@@ -15,6 +15,8 @@ Commands:
   dlq           List, show, replay or purge dead letters
   queue stats   Show the jobs of every queue by state, the oldest waiting age and the dead letters
   targets test  Send one synthetic finding to each target and report OK or the failure
+  targets setup Install a target's SIEM-side setup (the Elasticsearch index template)
+  webhooks      Create, list, ping, delete or rotate an org's Snyk webhooks (v1 API, SNYK_TOKEN)
   version       Print the version (also --version)
 
 Run "snyk-siem-forwarder <command> --help" for a command's options.
@@ -26,8 +28,12 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   validate: async (argv) => (await import('./validate.js')).runValidate(argv),
   'send-sample': async (argv) => (await import('./send-sample.js')).runSendSample(argv),
   dlq: async (argv) => (await import('./dlq.js')).runDlq(argv),
-  targets: async (argv) => (await import('./targets-test.js')).runTargets(argv),
+  targets: async (argv) =>
+    argv[0] === 'setup'
+      ? (await import('./targets-setup.js')).runTargetsSetup(argv)
+      : (await import('./targets-test.js')).runTargets(argv),
   queue: async (argv) => (await import('./queue-stats.js')).runQueue(argv),
+  webhooks: async (argv) => (await import('./webhooks.js')).runWebhooks(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { readEnvValue } from '../config/interpolate.js';
-import { SECRET_FILE_NAME } from '../receiver/secret-file.js';
+import { parseSecretList, SECRET_FILE_NAME } from '../receiver/secret-file.js';
 import { signBody } from '../receiver/verify-signature.js';
 import { parse, UsageError } from './args.js';
 import { SAMPLE_EVENT, SAMPLE_PAYLOAD } from './sample-payload.js';
@@ -39,7 +39,7 @@ function defaults(configFile: string | undefined): { url: string; secret: string
     // A broken configuration should not stop a smoke test; the environment defaults above apply.
   }
   const file = join(dataDir, SECRET_FILE_NAME);
-  if (!secret && existsSync(file)) secret = readFileSync(file, 'utf8').trim();
+  if (!secret && existsSync(file)) secret = parseSecretList(readFileSync(file, 'utf8'))[0];
   return { url: `http://127.0.0.1:${port}${path}`, secret };
 }
 

@@ -2,6 +2,7 @@
 import { loadConfig } from '../config/load.js';
 import { preflight } from '../config/preflight.js';
 import { startDaemon, type Role } from '../daemon.js';
+import { captureConsole } from '../telemetry/console-capture.js';
 import { closeLogger, createLogger } from '../telemetry/logger.js';
 import { configFileArgument, parse, UsageError } from './args.js';
 import { superviseDaemon } from './signals.js';
@@ -48,6 +49,8 @@ export async function runStart(argv: string[]): Promise<number> {
     format: config.log.format,
     syslog: config.log.syslog,
   });
+  // From here on, what BullMQ, ioredis and Node print is a log line too, so stdout stays one JSON object per line.
+  const printed = captureConsole(logger);
   logger.info('Starting snyk-siem-forwarder.', {
     role,
     config: source ?? '(defaults and environment)',
@@ -66,6 +69,7 @@ export async function runStart(argv: string[]): Promise<number> {
       return next;
     },
   });
+  printed.restore();
   await closeLogger(logger);
   return code;
 }

@@ -104,6 +104,26 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     defaultIsImplicit: true,
   },
   {
+    name: 'SNYK_TOKEN',
+    path: 'snyk.token',
+    default: '',
+    description:
+      'Snyk API token (Authorization: token …) for `webhooks` commands and the heartbeat; a service account token is best.',
+    secret: true,
+    parse: 'string',
+    defaultIsImplicit: false,
+  },
+  {
+    name: 'SNYK_API_URL',
+    path: 'snyk.apiUrl',
+    default: 'https://api.snyk.io',
+    description:
+      "Snyk's API host of your region (https://api.eu.snyk.io, https://api.au.snyk.io, https://api.us.snyk.io) or the region's name.",
+    secret: false,
+    parse: 'string',
+    defaultIsImplicit: true,
+  },
+  {
     name: 'FORWARDER_CONFIG',
     path: undefined,
     default: './forwarder.yaml',

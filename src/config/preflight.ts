@@ -7,6 +7,7 @@ import type { Logger } from 'winston';
 import { ConfigError } from '../errors.js';
 import type { TlsConfig } from '../net/tls.js';
 import { adminTokenProblem } from '../admin/token.js';
+import { snykTokenProblem } from '../snyk/token.js';
 import { buildTarget } from '../targets/registry.js';
 import { createLogger } from '../telemetry/logger.js';
 import type { Config } from './schema.js';
@@ -109,6 +110,8 @@ export async function preflightProblems(config: Readonly<Config>, logger?: Logge
   const problems = config.redis.url ? tlsProblems(config.redis.tls, 'redis.') : [];
   const tokenProblem = adminTokenProblem(config.admin);
   if (tokenProblem !== undefined) problems.push(tokenProblem);
+  const snykProblem = snykTokenProblem(config.snyk);
+  if (snykProblem !== undefined) problems.push(snykProblem);
   for (const [index, target] of config.targets.entries()) {
     const where = `targets[${index}] (${target.name})`;
     const tls = 'tls' in target ? target.tls : undefined;

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { checkRedisUrl } from '../redis/connection.js';
 import { tlsSchema } from '../net/tls.js';
 import { targetSchema } from '../targets/target-schema.js';
+import { DEFAULT_API_URL, parseApiUrl } from '../snyk/regions.js';
+import { checkWebhookUrl } from '../snyk/webhook-url.js';
 
 const MIB = 1024 * 1024;
 
@@ -210,6 +212,83 @@ export const adminSchema = z
     },
   );
 
+/** A Snyk organization ID as the v1 API takes it in `/org/{orgId}` (a UUID); nothing that could leave the path segment. */
+const orgIdSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/,
+    'must be an organization ID (a UUID, from the org settings in Snyk)',
+  );
+
+/**
+ * Snyk's v1 API, for `webhooks …` and the heartbeat (docs/snyk.md). Only the heartbeat makes the daemon call Snyk; the
+ * keys change with a restart.
+ */
+export const snykSchema = z
+  .strictObject({
+    /** The regional API host, or a region's name (SNYK-EU-01); the v1 API is below /v1. Usually SNYK_API_URL. */
+    apiUrl: z
+      .string()
+      .transform((value, ctx) => {
+        const parsed = parseApiUrl(value);
+        if ('url' in parsed) return parsed.url;
+        ctx.addIssue({ code: 'custom', message: parsed.problem });
+        return z.NEVER;
+      })
+      .default(DEFAULT_API_URL),
+    /** API token (Authorization: token …); a service account's is best. Usually SNYK_TOKEN or SNYK_TOKEN_FILE. */
+    token: z
+      .string()
+      .regex(/^\S+$/, 'must be one word without spaces or line breaks (check for a stray newline)')
+      .optional(),
+    /** A file holding the token (one trailing newline dropped), read at start: a mounted secret. */
+    tokenFile: z.string().min(1).optional(),
+    /** Organizations whose webhooks the heartbeat pings, each with its own snyk_last_ping_timestamp_seconds series. */
+    orgs: z.array(orgIdSchema).max(100).default([]),
+    /** This forwarder's public webhook URL, as registered with Snyk: https (http only to a loopback address). */
+    webhookUrl: z
+      .string()
+      .superRefine((value, ctx) => {
+        const checked = checkWebhookUrl(value);
+        if ('problem' in checked) ctx.addIssue({ code: 'custom', message: checked.problem });
+      })
+      .optional(),
+    /** Minutes between heartbeat pings; 0 turns the heartbeat off. Fractions are allowed (tests use seconds). */
+    heartbeatMinutes: z.number().min(0).max(1440).default(0),
+  })
+  .refine((snyk) => snyk.token === undefined || snyk.tokenFile === undefined, {
+    path: ['tokenFile'],
+    message: 'set snyk.token (SNYK_TOKEN) or snyk.tokenFile, not both',
+  })
+  .superRefine((snyk, ctx) => {
+    if (snyk.heartbeatMinutes === 0) return;
+    if (snyk.heartbeatMinutes < 0.05)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['heartbeatMinutes'],
+        message: 'must be 0 (off) or at least 0.05 (3 seconds)',
+      });
+    if (snyk.orgs.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['orgs'],
+        message: 'the heartbeat needs at least one organization ID to ping the webhooks of',
+      });
+    if (snyk.webhookUrl === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['webhookUrl'],
+        message:
+          "the heartbeat needs this forwarder's public webhook URL, to find its webhooks among the org's",
+      });
+    if (snyk.token === undefined && snyk.tokenFile === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message: 'the heartbeat needs an API token: set SNYK_TOKEN, SNYK_TOKEN_FILE or snyk.tokenFile',
+      });
+  });
+
 export const configSchema = z
   .strictObject({
     /** Where the embedded Redis, the generated secret and the default output file live. */
@@ -221,6 +300,7 @@ export const configSchema = z
     log: logSchema.default(logSchema.parse({})),
     admin: adminSchema.default(adminSchema.parse({})),
     targets: z.array(targetSchema).default([]),
+    snyk: snykSchema.default(snykSchema.parse({})),
   })
   // Both listeners bind in the same process: one port for both could never start (EADDRINUSE).
   .refine((config) => config.admin.port === 0 || config.admin.port !== config.receiver.port, {
@@ -233,3 +313,4 @@ export type ReceiverConfig = Config['receiver'];
 export type RedisConfig = Config['redis'];
 export type RetryConfig = Config['retry'];
 export type AdminConfig = Config['admin'];
+export type SnykConfig = Config['snyk'];

@@ -21,6 +21,8 @@ export interface ForwarderStats {
   /** Epoch seconds of the last ping and the last delivery any receiver took; 0: never. */
   lastPingAt: number;
   lastDeliveryAt: number;
+  /** Epoch seconds of the last ping per org label (snyk/ping-store.ts): the org a webhook is tied to, or "other". */
+  lastPingByOrg?: Record<string, number>;
   /** Epoch ms of the read. */
   readAt: number;
 }
@@ -34,6 +36,11 @@ export type SnykContact = 'ping' | 'delivery';
  */
 export function snykContactKey(prefix: string, contact: SnykContact): string {
   return `${prefix}:snyk:last-${contact}`;
+}
+
+/** The hash of the last ping per org (epoch ms), written by snyk/ping-store.ts recordPing. */
+export function snykPingByOrgKey(prefix: string): string {
+  return `${prefix}:snyk:last-ping-by-org`;
 }
 
 /** Notes that Snyk reached a receiver now. Not awaited by the answer: a failure is left to the caller to report. */
@@ -101,6 +108,7 @@ export async function readQueueStats(
   }
   pipeline.get(snykContactKey(prefix, 'ping'));
   pipeline.get(snykContactKey(prefix, 'delivery'));
+  pipeline.hgetall(snykPingByOrgKey(prefix));
   const replies = (await pipeline.exec()) ?? [];
   const readAt = Date.now();
   const value = (index: number): unknown => {
@@ -127,6 +135,11 @@ export async function readQueueStats(
     queues: stats,
     lastPingAt: seconds(value(queues.length)),
     lastDeliveryAt: seconds(value(queues.length + 1)),
+    lastPingByOrg: Object.fromEntries(
+      Object.entries((value(queues.length + 2) as Record<string, string> | null) ?? {})
+        .map(([org, ms]) => [org, seconds(ms)] as const)
+        .filter(([, at]) => at > 0),
+    ),
     readAt,
   };
 }

@@ -4,12 +4,21 @@ import type { Context } from 'koa';
 import type { Logger } from 'winston';
 import type { ReceiverConfig } from '../config/schema.js';
 import type { IngestProducer } from '../queue/ingest-producer.js';
+import { secretFingerprint } from '../snyk/secret-fingerprint.js';
 import type { Counters } from '../telemetry/counters.js';
 import { eventLabel } from '../telemetry/series.js';
 import { BodyBudget } from './body-budget.js';
 import { ReceiverError, RETRY_AFTER_SECONDS } from './http-errors.js';
 import { readRawBody } from './read-raw-body.js';
 import { verifySignature } from './verify-signature.js';
+
+/** What the receiver knows of a ping: the webhook that sent it, and which accepted secret verified it. */
+export interface PingNote {
+  /** The body's webhookId (`{"webhookId": "…"}`, Snyk's ping/v0) when it looks like an id. */
+  webhookId: string | undefined;
+  /** secretFingerprint() of the secret that verified it: `webhooks rotate` waits for the new secret's. */
+  secretFingerprint: string;
+}
 
 export interface WebhookDeps {
   config: ReceiverConfig;
@@ -18,8 +27,8 @@ export interface WebhookDeps {
   redisReady: () => boolean;
   counters: Counters;
   logger: Logger;
-  /** Notes an accepted ping for snyk_last_ping_timestamp_seconds (queue/queue-stats.ts); not awaited. */
-  notePing?: () => void;
+  /** Notes an accepted ping for snyk_last_ping_timestamp_seconds{org} (snyk/ping-store.ts); not awaited. */
+  notePing?: (ping: PingNote) => void;
 }
 
 /** The budget of unverified body bytes for one receiver, kept in the `unverified_body_bytes` gauge. */
@@ -81,8 +90,16 @@ export function createWebhookHandler(deps: WebhookDeps) {
       deps.counters.increment('webhooks_received_total', { event: eventLabel(event), outcome });
     if (event.startsWith('ping/')) {
       count('ping');
-      deps.notePing?.();
-      log.info('Ping received.');
+      const webhookId = (payload as { webhookId?: unknown }).webhookId;
+      const safeId =
+        typeof webhookId === 'string' && SAFE_TRANSPORT_ID.test(webhookId) ? webhookId : undefined;
+      // Which secret verified it: tried one by one, like verifySignature, for pings only (a few a day).
+      const signature = header(ctx, 'X-Hub-Signature');
+      const secret = deps
+        .secrets()
+        .find((candidate) => verifySignature(body, signature, [candidate]) === 'valid');
+      deps.notePing?.({ webhookId: safeId, secretFingerprint: secretFingerprint(secret ?? '') });
+      log.info('Ping received.', { webhookId: safeId });
       ctx.status = 200;
       ctx.body = { status: 'ok', event };
       return;
@@ -116,8 +133,15 @@ export function createWebhookHandler(deps: WebhookDeps) {
         `could not store the delivery: ${(error as Error).message}`,
       );
     }
-    count(duplicate ? 'duplicate' : 'accepted');
-    log.info('Delivery accepted.', { deliveryId, bytes: body.length, ...(duplicate ? { duplicate } : {}) });
+    // A duplicate is answered as an acceptance (the sender must not retry it) but logged as what it is: nothing new
+    // was stored, and no second set of records will follow.
+    if (duplicate) {
+      count('duplicate');
+      log.info('Duplicate delivery; already stored.', { deliveryId, bytes: body.length });
+    } else {
+      count('accepted');
+      log.info('Delivery accepted.', { deliveryId, bytes: body.length });
+    }
     ctx.status = 202;
     ctx.body = { status: 'accepted', deliveryId };
   };

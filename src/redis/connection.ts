@@ -25,6 +25,27 @@ export function createProducerClient(url: string, commandTimeoutMs: number, tls?
   });
 }
 
+/**
+ * The link connection: it only watches whether Redis answers (telemetry/redis-link-log.ts). Like the producer it fails
+ * fast while Redis is down, and it tries to reconnect every second at most, so that a Redis that is back is noticed.
+ */
+export function createLinkClient(url: string, tls?: TlsConfig): Redis {
+  return new Redis({
+    ...parseRedisUrl(url, tls),
+    enableOfflineQueue: false,
+    // A PING to a hung Redis is dropped rather than kept until the connection closes.
+    commandTimeout: 5000,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 4), 1000),
+  });
+}
+
+/** `host:port` of a Redis URL (`[host]:port` for IPv6), for log lines: never the user name or the password. */
+export function redisAddress(url: string): string {
+  const { host = '127.0.0.1', port = 6379 } = parseRedisUrl(url);
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 /** A short-lived client for start-up checks. */
 export function createAdminClient(url: string, tls?: TlsConfig): Redis {
   // One try, bounded: a start-up check must report, not wait for Redis.

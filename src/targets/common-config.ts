@@ -21,6 +21,21 @@ export const filterSchema = z.strictObject({
 });
 export type TargetFilter = z.infer<typeof filterSchema>;
 
+/** Smallest record budget: a lower value is a slip, as even a snapshot summary takes about 1 KB in every format. */
+export const MIN_RECORD_BYTES = 512;
+
+/** `maxRecordBytes`: 0 (no limit) or at least MIN_RECORD_BYTES. */
+export function maxRecordBytesSchema() {
+  return z
+    .number()
+    .int()
+    .min(0)
+    .max(256 * 1_048_576)
+    .refine((bytes) => bytes === 0 || bytes >= MIN_RECORD_BYTES, {
+      message: `maxRecordBytes is 0 (no limit) or at least ${MIN_RECORD_BYTES} bytes`,
+    });
+}
+
 export const TARGET_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /**
@@ -52,4 +67,9 @@ export const commonTargetFields = {
   rateLimit: z.strictObject({ max: z.number().int().min(1), durationMs: z.number().int().min(1) }).optional(),
   /** A disabled target gets no new target jobs; its queue and dead letters stay. */
   enabled: z.boolean().default(true),
+  /**
+   * Largest encoded record in UTF-8 bytes; a longer one loses advisory, then title text (fit to size,
+   * docs/targets/syslog.md#fit-to-size). 0 turns fitting off. The default depends on the type (record-budget.ts).
+   */
+  maxRecordBytes: maxRecordBytesSchema().optional(),
 };

@@ -2,6 +2,7 @@
 import winston, { type Logger } from 'winston';
 import type { Counters } from './counters.js';
 import { createPerMinuteLog, type RateLimitedLog } from './rate-limited-log.js';
+import { noteRedisError } from './redis-link-log.js';
 
 /**
  * The `component` label of the `client_errors_total` counter: one value per kind of client, never anything that varies, and
@@ -106,6 +107,8 @@ export function useStderrLog(make: () => Logger): void {
 /** Logs (rate-limited) and counts one error event of a client. */
 export function reportClientError(component: ClientComponent, error: unknown): void {
   const entry = { component, error: error instanceof Error ? error.message : String(error) };
+  // Every other component is a Redis client: its error makes the link log ask whether Redis is still there.
+  if (component !== 'log_transport') noteRedisError(component, error);
   for (const sink of sinks) sink.counters?.increment('client_errors_total', { component });
   // A failing log transport cannot carry the line that reports it; stderr is written by its own stream transport.
   if (component === 'log_transport' || sinks.size === 0) {

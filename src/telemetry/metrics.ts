@@ -137,8 +137,8 @@ export const METRICS = {
   },
   snyk_last_ping_timestamp_seconds: {
     kind: 'gauge',
-    labels: [],
-    help: 'Time of the last ping/* webhook accepted by any receiver, kept in Redis; 0: never.',
+    labels: ['org'],
+    help: 'Time of the last ping/* webhook accepted by any receiver, kept in Redis, per org the heartbeat pings (snyk.orgs) and "other" for the rest; 0: never.',
   },
   snyk_last_delivery_timestamp_seconds: {
     kind: 'gauge',

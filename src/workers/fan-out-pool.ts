@@ -1,5 +1,6 @@
 // A pool of worker threads that fan a delivery out and store its target jobs, so that parsing, normalising,
 // encoding and serialising a large delivery never block the event loop that answers HTTP and renews job locks.
+import { createInterface } from 'node:readline';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { ConnectionOptions, JobsOptions } from 'bullmq';
 import type { IngestJobData } from '../queue/jobs.js';
@@ -61,6 +62,11 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** A target job's id: deterministic, so that a retried ingest job adds nothing twice while the job is kept. */
+export function targetJobId(deliveryId: string, target: string): string {
+  return `${deliveryId}-${target}`;
+}
+
 /** Sent to a thread to make it close its Redis connection and exit. */
 export const CLOSE_MESSAGE = 'close';
 
@@ -71,12 +77,26 @@ export const CLOSE_MESSAGE = 'close';
  */
 function startThread(store: FanOutStore, resourceLimits: ResourceLimits | undefined): Worker {
   const here = import.meta.url;
-  const options = { workerData: store, resourceLimits };
+  // The thread's stdout and stderr come to the pool rather than straight to the process's (forwardOutput).
+  const options = { workerData: store, resourceLimits, stdout: true, stderr: true };
   if (!here.endsWith('.ts')) return new Worker(new URL('./fan-out-thread.js', here), options);
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./fan-out-thread.ts', here).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
   return new Worker(bootstrap, { ...options, eval: true });
+}
+
+/**
+ * What a thread prints (BullMQ's console warnings about the Redis its queues connect to) goes line by line through this
+ * thread's console, which the daemon sends to its log (telemetry/console-capture.ts). Node would otherwise copy it to
+ * the process's stdout and stderr as it is, and break the JSON log (https://nodejs.org/api/worker_threads.html,
+ * `stdout` and `stderr` options of new Worker()).
+ */
+function forwardOutput(thread: Worker): void {
+  /* eslint-disable no-console -- a library's own output, passed on to the console the daemon captures */
+  createInterface({ input: thread.stdout, crlfDelay: Infinity }).on('line', (line) => console.log(line));
+  createInterface({ input: thread.stderr, crlfDelay: Infinity }).on('line', (line) => console.warn(line));
+  /* eslint-enable no-console */
 }
 
 export function createFanOutPool(options: FanOutPoolOptions): FanOutPool {
@@ -113,6 +133,7 @@ export function createFanOutPool(options: FanOutPoolOptions): FanOutPool {
 
   function spawn(): Worker {
     const thread = startThread(options.store, options.resourceLimits);
+    forwardOutput(thread);
     thread.on('message', (message: FanOutReply | FanOutClientError) => {
       if ('clientError' in message) reportClientError('fan_out_queue', message.clientError);
       else settle(thread, message);

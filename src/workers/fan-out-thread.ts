@@ -8,6 +8,7 @@ import { closeWithin } from '../lifecycle/close-within.js';
 import { fanOutCounted, type FannedOut } from './fan-out.js';
 import {
   CLOSE_MESSAGE,
+  targetJobId,
   type FanOutClientError,
   type FanOutReply,
   type FanOutStore,
@@ -46,10 +47,9 @@ async function handle(task: FanOutTask): Promise<FanOutReply> {
   }
   const counts: Record<string, number> = {};
   for (const job of fanned.jobs) {
-    // Deterministic job ids make a retried ingest job add nothing twice while the target job is kept.
     await queueFor(job.target).add(TARGET_JOB, job, {
       ...store.jobOptions,
-      jobId: `${task.deliveryId}-${job.target}`,
+      jobId: targetJobId(task.deliveryId, job.target),
     });
     counts[job.target] = job.records.length;
   }

@@ -1,15 +1,54 @@
 // Pure fan-out of one stored delivery: parse, normalise, filter and encode into one target job per target.
-import { encode, facets, normalize, PayloadError } from '../../normalizers/index.js';
+import { encode, encodeToFit, facets, normalize, PayloadError } from '../../normalizers/index.js';
+import type { EncodeOptions, NormalizedRecord, OutputFormat } from '../../normalizers/index.js';
+import { recordBudget } from '../targets/record-budget.js';
 import type { TargetConfig } from '../targets/target-schema.js';
 import type { EncodedRecord } from '../record-batch.js';
 import type { TargetJobData, IngestJobData } from '../queue/jobs.js';
 import { passesFilter } from './filter.js';
 
 /** What fan-out needs of a target: no secret or connection setting ever leaves the main thread. */
-export type FanOutTarget = Pick<TargetConfig, 'name' | 'enabled' | 'format' | 'filter'>;
+export type FanOutTarget = Pick<TargetConfig, 'name' | 'enabled' | 'format' | 'filter'> & {
+  /** UTF-8 bytes one record may take (targets/record-budget.ts); absent: no limit. */
+  recordBudget?: number | undefined;
+  /** json with the Splunk CIM Vulnerabilities fields (the splunk-hec target's `cim`). */
+  cim?: boolean | undefined;
+};
 
 export function fanOutTargets(targets: readonly TargetConfig[]): FanOutTarget[] {
-  return targets.map(({ name, enabled, format, filter }) => ({ name, enabled, format, filter }));
+  return targets.map((config) => {
+    const { name, enabled, format, filter } = config;
+    const cim = 'cim' in config ? config.cim : undefined;
+    return { name, enabled, format, filter, recordBudget: recordBudget(config), cim };
+  });
+}
+
+/** A record's line for one target, and why it is refused when it cannot fit the target's budget. */
+interface Line {
+  body: string;
+  refused?: string;
+}
+
+/**
+ * The record in `format` within `budget` bytes (fit to size, normalizers/fit.ts). One that cannot fit even without its
+ * advisory and title keeps its full line and a `record_too_large` reason: the target job holds it as refused, so it
+ * reaches the dead-letter queue intact while the other records are delivered.
+ */
+function fittedLine(
+  record: NormalizedRecord,
+  format: OutputFormat,
+  budget: number | undefined,
+  options: EncodeOptions,
+): Line {
+  if (budget === undefined) return { body: encode(record, format, options) };
+  const fitted = encodeToFit(record, format, budget, options);
+  if (!fitted.tooLarge) return { body: fitted.line };
+  return {
+    body: fitted.line,
+    refused:
+      `record_too_large: ${fitted.bytes} bytes as ${format}, still ${fitted.minimalBytes} without what may give way,` +
+      ` over the target's record budget of ${budget} bytes`,
+  };
 }
 
 /** What fanOutCounted returns: the target jobs, and the records each enabled target's filter dropped. */
@@ -47,25 +86,27 @@ export function fanOutCounted(
     payloadBytes: Buffer.byteLength(data.body),
     bodySha256: data.bodySha256,
   });
-  // Each record is encoded at most once per format, however many targets share that format.
+  // Each record is encoded at most once per format and budget, however many targets share them.
   const withFacets = records.map((record) => ({
     record,
     facets: facets(record),
-    bodies: new Map<string, string>(),
+    lines: new Map<string, Line>(),
   }));
-  const bodyOf = (entry: (typeof withFacets)[number], format: TargetConfig['format']): string => {
-    let body = entry.bodies.get(format);
-    if (body === undefined) {
-      body = encode(entry.record, format);
-      entry.bodies.set(format, body);
+  const lineOf = (entry: (typeof withFacets)[number], target: FanOutTarget): Line => {
+    const key = `${target.format}:${target.recordBudget ?? ''}:${target.cim === true ? 'cim' : ''}`;
+    let line = entry.lines.get(key);
+    if (line === undefined) {
+      line = fittedLine(entry.record, target.format, target.recordBudget, { cim: target.cim });
+      entry.lines.set(key, line);
     }
-    return body;
+    return line;
   };
   const jobs: TargetJobData[] = [];
   const filtered: Record<string, number> = {};
   for (const target of targets) {
     if (!target.enabled) continue;
     const encoded: EncodedRecord[] = [];
+    const rejected: Record<string, string> = {};
     let dropped = 0;
     for (const entry of withFacets) {
       const f = entry.facets;
@@ -73,14 +114,16 @@ export function fanOutCounted(
         dropped += 1;
         continue;
       }
+      const line = lineOf(entry, target);
       encoded.push({
         id: f.recordId,
         time: f.time,
         kind: f.kind,
         severity: f.severity,
         format: target.format,
-        body: bodyOf(entry, target.format),
+        body: line.body,
       });
+      if (line.refused !== undefined) rejected[f.recordId] = line.refused;
     }
     filtered[target.name] = dropped;
     if (encoded.length === 0) continue;
@@ -91,6 +134,8 @@ export function fanOutCounted(
       receivedAt: data.receivedAt,
       records: encoded,
       deliveredCount: 0,
+      // The target worker sends the others and dead-letters these (workers/target-worker.ts).
+      ...(Object.keys(rejected).length > 0 ? { rejected } : {}),
     });
   }
   return { jobs, filtered };

@@ -15,8 +15,9 @@ import {
 } from '../queue/retry-policy.js';
 import type { Counters } from '../telemetry/counters.js';
 import { createRetryLog } from '../telemetry/rate-limited-log.js';
+import { noteRedisError } from '../telemetry/redis-link-log.js';
 import { fanOutTargets } from './fan-out.js';
-import { createFanOutPool } from './fan-out-pool.js';
+import { createFanOutPool, targetJobId } from './fan-out-pool.js';
 import { settlesWithin } from '../lifecycle/close-within.js';
 
 export { fanOut } from './fan-out.js';
@@ -65,6 +66,18 @@ async function dropBody(job: Job<IngestJobData>, counts: Record<string, number>,
   }
 }
 
+/**
+ * The records the delivery normalised to: for each enabled target, those in its job plus those its filter dropped
+ * (fan-out.ts counts a filtered target even when its job is empty). Undefined with no enabled target.
+ */
+function normalizedCount(
+  counts: Record<string, number>,
+  filtered: Record<string, number>,
+): number | undefined {
+  const totals = Object.entries(filtered).map(([target, dropped]) => (counts[target] ?? 0) + dropped);
+  return totals.length > 0 ? Math.max(...totals) : undefined;
+}
+
 export function createIngestWorker(options: IngestWorkerOptions) {
   const jobOptions = targetJobOptions(
     options.retry,
@@ -83,6 +96,8 @@ export function createIngestWorker(options: IngestWorkerOptions) {
   async function fanOutIngestJob(job: Job<IngestJobData>): Promise<{ records: Record<string, number> }> {
     const deliveryId = job.id ?? 'unknown';
     const log = options.logger.child({ transportId: job.data.transportId, deliveryId });
+    // Per-job detail at debug (docs/operations.md, "Per-job lines at debug"): ids and counts, never payload content.
+    log.debug('Ingest job picked.', { event: job.data.event, attempt: job.attemptsMade + 1 });
     try {
       return await fanOutOnce(job, deliveryId, log);
     } catch (error) {
@@ -110,8 +125,15 @@ export function createIngestWorker(options: IngestWorkerOptions) {
     // Counted once the target jobs are stored: a fan-out retried after a failure counts its filtered records once.
     for (const [target, dropped] of Object.entries(outcome.filtered))
       options.counters?.increment('records_filtered_total', { target }, dropped);
+    for (const [target, records] of Object.entries(counts))
+      log.debug('Target job enqueued.', { target, jobId: targetJobId(deliveryId, target), records });
     await dropBody(job, counts, log);
-    log.info('Delivery normalised.', { event: job.data.event, records: counts });
+    log.info('Delivery normalised.', {
+      event: job.data.event,
+      normalized: normalizedCount(counts, outcome.filtered),
+      records: counts,
+      filtered: outcome.filtered,
+    });
     return { records: counts };
   }
 
@@ -170,7 +192,22 @@ export function createIngestWorker(options: IngestWorkerOptions) {
     perMinute: options.workers.retryLogPerMinute,
     jobs: 'ingest jobs',
   });
-  worker.on('error', (error) => options.logger.warn('Ingest worker error.', { error: error.message }));
+  worker.on('error', (error) => {
+    options.logger.warn('Ingest worker error.', { error: error.message });
+    // Mostly its connections' errors: the link log asks whether Redis is gone (telemetry/redis-link-log.ts).
+    noteRedisError('ingest_worker', error);
+  });
+  worker.on('completed', (job) =>
+    options.logger.debug('Ingest job completed.', {
+      transportId: job.data.transportId,
+      deliveryId: job.id,
+      attempt: job.attemptsMade,
+      ms:
+        job.finishedOn !== undefined && job.processedOn !== undefined
+          ? job.finishedOn - job.processedOn
+          : undefined,
+    }),
+  );
   worker.on('failed', (job, error) => {
     if (!job) return;
     const fields = { transportId: job.data.transportId, deliveryId: job.id, reason: error.message };

@@ -11,13 +11,16 @@ import { deadLetterReason, deadLetterRecorder, failureBook, warnReasonNotStored 
 import {
   backoffStrategy,
   decideFailure,
+  type FailureDecision,
   retryAgeExceeded,
   RetryAgeExceeded,
   stalledJobOptions,
 } from '../queue/retry-policy.js';
 import { clientErrorListener } from '../telemetry/client-errors.js';
 import type { Counters } from '../telemetry/counters.js';
+import type { AttemptResult } from '../telemetry/metrics.js';
 import { createRetryLog } from '../telemetry/rate-limited-log.js';
+import { noteRedisError } from '../telemetry/redis-link-log.js';
 import { deliveryMetrics } from './delivery-metrics.js';
 import { closeWithin, settlesWithin } from '../lifecycle/close-within.js';
 
@@ -52,7 +55,17 @@ interface AttemptState {
   unsaved: boolean;
   /** performance.now() when the attempt started. */
   started: number;
+  /** Records outstanding when the attempt started: what it set out to send. */
+  sending: number;
 }
+
+/** How an attempt ended, in the words of delivery_attempts_total{result}, for its debug line. */
+const RESULT_OF: Record<FailureDecision['kind'], AttemptResult> = {
+  retry: 'retry',
+  'rate-limit': 'rate_limited',
+  'dead-letter': 'dead_letter',
+  exhausted: 'dead_letter',
+};
 
 export function createTargetWorker(options: TargetWorkerOptions) {
   const { config, target, retry } = options;
@@ -115,10 +128,13 @@ export function createTargetWorker(options: TargetWorkerOptions) {
       confirmed: 0,
       unsaved: false,
       started: performance.now(),
+      sending: data.records.filter((record) => !(record.id in (data.rejected ?? {}))).length,
     };
+    log.debug('Target job picked.', { jobId: job.id, attempt: job.attemptsMade + 1, records: state.sending });
     try {
       const confirmed = await attempt(job, state, log, jobSignal);
       metrics.succeeded(data.receivedAt);
+      attemptFinished(job, state, log, 'success');
       return confirmed;
     } catch (error) {
       throw await failAttempt(job, state, log, error);
@@ -184,7 +200,12 @@ export function createTargetWorker(options: TargetWorkerOptions) {
         .map((record) => `${record.id} (${state.rejected[record.id]})`)
         .join(', ');
       const more = state.remaining.length > 10 ? `, and ${state.remaining.length - 10} more` : '';
-      throw permanent('record_rejected', `${state.remaining.length} record(s) refused: ${reasons}${more}`);
+      // Records fan-out found too large for the target (fan-out.ts) have a code of their own.
+      const tooLarge = state.remaining.every((r) => state.rejected[r.id]?.startsWith('record_too_large:'));
+      throw permanent(
+        tooLarge ? 'record_too_large' : 'record_rejected',
+        `${state.remaining.length} record(s) refused: ${reasons}${more}`,
+      );
     }
     announceDelivered(state, log);
     // Nothing is left to send: the completed job keeps its counts, not its records (docs/architecture.md, "Redis
@@ -211,6 +232,25 @@ export function createTargetWorker(options: TargetWorkerOptions) {
     });
   }
 
+  /** Per-job detail at debug (docs/operations.md, "Per-job lines at debug"): ids, counts and codes, never records. */
+  function attemptFinished(
+    job: Job<TargetJobData>,
+    state: AttemptState,
+    log: Logger,
+    result: AttemptResult,
+    code?: string,
+  ): void {
+    log.debug('Send attempt finished.', {
+      jobId: job.id,
+      attempt: job.attemptsMade + 1,
+      records: state.sending,
+      delivered: state.confirmed,
+      ms: Math.round(performance.now() - state.started),
+      result,
+      ...(code === undefined ? {} : { code }),
+    });
+  }
+
   /** Judges a failed attempt (decideFailure), acts on it, and returns the error for BullMQ. */
   async function failAttempt(
     job: Job<TargetJobData>,
@@ -222,6 +262,7 @@ export function createTargetWorker(options: TargetWorkerOptions) {
     const marks = await failures.read(job.id ?? '');
     const decision = decideFailure(error, { job, policy: retry, now, lastCode: marks.lastCode });
     metrics.failed(decision, state.remaining.length);
+    attemptFinished(job, state, log, RESULT_OF[decision.kind], decision.code);
     const fields = { reason: decision.error.message, attempt: job.attemptsMade + 1 };
     if (decision.kind === 'rate-limit' || decision.kind === 'retry') {
       // A checkpoint that was not written: save it, so the retry holds only the rest. Should that fail, the retry
@@ -294,9 +335,11 @@ export function createTargetWorker(options: TargetWorkerOptions) {
     settings: { backoffStrategy: backoffStrategy(retry) },
     ...stalledJobOptions(options.workers),
   });
-  worker.on('error', (error) =>
-    options.logger.warn('Target worker error.', { target: config.name, error: error.message }),
-  );
+  worker.on('error', (error) => {
+    options.logger.warn('Target worker error.', { target: config.name, error: error.message });
+    // Mostly its connections' errors: the link log asks whether Redis is gone (telemetry/redis-link-log.ts).
+    noteRedisError('target_worker', error);
+  });
   // Dead letters the processor could not announce: a job that stalled too often fails before the processor runs, and
   // a failure of the processor's own failure handling (a Redis error pausing the queue) can meet a limit in BullMQ.
   // They go through decideFailure too, and their reason is stored after the fact.
@@ -326,6 +369,17 @@ export function createTargetWorker(options: TargetWorkerOptions) {
     }
     recorder.record(job, decision, fields);
   });
+  worker.on('completed', (job, confirmed) =>
+    options.logger.debug('Target job completed.', {
+      transportId: job.data.transportId,
+      deliveryId: job.data.deliveryId,
+      target: config.name,
+      jobId: job.id,
+      attempts: job.attemptsMade,
+      delivered: confirmed,
+      total: job.data.deliveredCount,
+    }),
+  );
   // A job taken back from a worker that died or froze; it is sent again (record ids let the SIEM drop duplicates).
   worker.on('stalled', (jobId) =>
     options.logger.warn('Target job stalled (its worker stopped or froze mid-send); sending it again.', {

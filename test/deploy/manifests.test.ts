@@ -1,9 +1,9 @@
 // The shipped example configurations validate against the schema, so the deploy files cannot drift from the code.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ENV_VARIABLES } from '../../src/config/env.js';
 import { loadConfig } from '../../src/config/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssf-deploy-'));
@@ -18,32 +18,31 @@ describe('deploy files', () => {
     expect(config.targets.map((t) => t.name)).toEqual(['archive']);
   });
 
-  it('the Kubernetes ConfigMap holds a valid configuration, and both Deployments run a known role', () => {
-    const docs = parseAllDocuments(
-      readFileSync(new URL('deploy/kubernetes/forwarder.yaml', root), 'utf8'),
-    ).map(
-      (doc) =>
-        doc.toJS() as {
-          kind: string;
-          data?: Record<string, string>;
-          spec?: { template?: { spec?: { containers?: Array<{ command?: string[] }> } } };
-        },
-    );
-    const configMap = docs.find((doc) => doc.kind === 'ConfigMap');
-    const file = join(dir, 'k8s.yaml');
-    writeFileSync(file, configMap?.data?.['forwarder.yaml'] ?? '');
-    const { config } = loadConfig({ configFile: file, env: { REDIS_URL: 'redis://redis:6379' }, cwd: dir });
-    expect(config.targets[0]?.type).toBe('syslog');
-    const roles = docs
-      .filter((doc) => doc.kind === 'Deployment')
-      .map((doc) => doc.spec?.template?.spec?.containers?.[0]?.command?.slice(-1)[0]);
-    expect(roles.sort()).toEqual(['receiver', 'worker']);
-  });
-
-  it('the systemd unit validates before it starts and never sets MemoryDenyWriteExecute', () => {
+  it('the systemd unit validates before it starts, reloads with SIGHUP, and never sets MemoryDenyWriteExecute', () => {
     const unit = readFileSync(new URL('deploy/systemd/snyk-siem-forwarder.service', root), 'utf8');
     expect(unit).toMatch(/^ExecStartPre=.*main\.js validate$/m);
     expect(unit).toMatch(/^ExecStart=.*main\.js start$/m);
+    expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
     expect(unit).not.toMatch(/^MemoryDenyWriteExecute=/m);
+  });
+
+  it('the systemd environment template names only variables the forwarder or its configuration reads', () => {
+    const template = readFileSync(new URL('deploy/systemd/env.example', root), 'utf8');
+    const configText = readFileSync(new URL('deploy/systemd/forwarder.yaml', root), 'utf8');
+    const names = [...template.matchAll(/^#?([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1] as string);
+    expect(names).toContain('SNYK_WEBHOOK_SECRET');
+    for (const name of names) {
+      const known = ENV_VARIABLES.some((variable) => variable.name === name.replace(/_FILE$/, ''));
+      expect(known || configText.includes(`\${${name}}`), `${name} is read by nothing`).toBe(true);
+    }
+    // As installed, every line is a comment: the forwarder starts on its defaults and the unit's Environment=.
+    expect(template.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'))).toEqual([]);
+  });
+
+  it('the configuration install.sh installs is valid as it stands, with the embedded Redis', () => {
+    const file = new URL('deploy/systemd/forwarder.yaml', root).pathname;
+    const { config } = loadConfig({ configFile: file, env: { DATA_DIR: join(dir, 'state') }, cwd: dir });
+    expect(config.redis.url).toBeUndefined();
+    expect(config.log.format).toBe('json');
   });
 });

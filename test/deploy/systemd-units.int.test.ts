@@ -76,6 +76,15 @@ describe('systemd-analyze verify', () => {
     expect(output).toContain("Unknown key 'StartLimitIntervalSec' in section [Service]");
   }, 60_000);
 
+  it('fails on a unit that names node by its path, which differs between distributions', async () => {
+    systemdAnalyze();
+    const pinned = join(dir, 'pinned-node.service');
+    writeFileSync(pinned, unit.replaceAll('/usr/bin/env node ', '/usr/bin/node '));
+    const { code, output } = await verify(pinned);
+    expect(code).toBe(1);
+    expect(output).toContain('runs node by its path; use /usr/bin/env node');
+  }, 60_000);
+
   it('fails when a unit runs a file this checkout does not build', async () => {
     systemdAnalyze();
     const typo = join(dir, 'typo.service');
@@ -97,6 +106,12 @@ describe('deploy/systemd/snyk-siem-forwarder.service', () => {
   it('sends SIGTERM to the daemon only, which stops its embedded redis-server last', () => {
     expect(section(unit, 'Service').get('KillMode')).toEqual(['mixed']);
     expect(section(unit, 'Service').get('KillSignal')).toEqual(['SIGTERM']);
+  });
+
+  it('validates the configuration before it starts, and runs node from the PATH', () => {
+    const main = '/opt/snyk-siem-forwarder/dist/src/cli/main.js';
+    expect(section(unit, 'Service').get('ExecStartPre')).toEqual([`/usr/bin/env node ${main} validate`]);
+    expect(section(unit, 'Service').get('ExecStart')).toEqual([`/usr/bin/env node ${main} start`]);
   });
 
   it('reloads the configuration with SIGHUP', () => {

@@ -22,6 +22,8 @@ export interface TestForwarder {
   prefix: string;
   dataDir: string;
   logs(): string;
+  /** Every JSON line logged so far, parsed. */
+  logLines(): Array<Record<string, unknown>>;
   /** The records written to the file target, parsed (json format). */
   records(): Array<Record<string, unknown>>;
   stop(): Promise<void>;
@@ -67,6 +69,11 @@ export async function startForwarder(options: ForwarderOptions): Promise<TestFor
     prefix,
     dataDir,
     logs: () => captured,
+    logLines: () =>
+      captured
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
     records: () =>
       existsSync(outFile)
         ? readFileSync(outFile, 'utf8')

@@ -162,10 +162,11 @@ describe('CEF encoding', () => {
     expect(parsed.extension.get('msg')).toBe('ok act=issue_resolved\nCEF:0|Evil|X|1|1|forged|10|act=x');
   });
 
-  it('ends with externalId, so no trailing space of a value is lost', () => {
+  it('starts with externalId and ends with the Has Fix number, so no trailing space of a value is lost', () => {
     const f = findingWith((_, d) => (d['description'] = 'ends with spaces   '));
     const line = encode(f, 'cef');
-    expect(line.endsWith(`externalId=${f.recordId}`)).toBe(true);
+    expect(line).toContain(`|8|externalId=${f.recordId} rt=`);
+    expect(line.endsWith('msg=ends with spaces    cn2Label=Has Fix cn2=0')).toBe(true);
     expect(parseCef(line).extension.get('msg')).toBe('ends with spaces   ');
   });
 

@@ -40,6 +40,8 @@ const snapshots = [
   'project_snapshot-v0.snyk-labs-mock-webhook.snap_no_vulns',
   'project_snapshot-v0.mrzarquon-receiver.scan_new_vulns',
   'project_snapshot-v0.snyk-docs-fragments-ASSEMBLED',
+  // A real capture with the newer issue blocks added (EPSS, severities[], exploitDetails, upgradePath, remediation).
+  'project_snapshot-v0.full-issue',
 ];
 
 export const GOLDEN_CASES: readonly GoldenCase[] = [

@@ -21,6 +21,7 @@ describe('golden outputs (regenerate with `npx tsx scripts/regen-golden.ts`)', (
     expect([...covered].sort()).toEqual([
       'issue-object.snyk-docs.json',
       'ping-v0.snyk-docs.json',
+      'project_snapshot-v0.full-issue.json',
       'project_snapshot-v0.mrzarquon-receiver.scan_new_vulns.json',
       'project_snapshot-v0.snyk-docs-fragments-ASSEMBLED.json',
       'project_snapshot-v0.snyk-docs-slack-lambda-postman.json',

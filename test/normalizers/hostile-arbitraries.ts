@@ -2,7 +2,32 @@
 import fc from 'fast-check';
 import type { DeliveryContext } from '../../normalizers/index.js';
 
-// Hostile building blocks named in the acceptance list, plus a few more.
+// Hostile building blocks: what every format escapes, what readers split on, and what spoofs a display.
+
+/**
+ * Bidirectional controls and zero-width characters: the Trojan Source characters (CVE-2021-42574,
+ * https://trojansource.codes/) and their invisible companions.
+ */
+export const INVISIBLE_CHARACTERS = [
+  '\u202a',
+  '\u202b',
+  '\u202c',
+  '\u202d',
+  '\u202e',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u200e',
+  '\u200f',
+  '\u061c',
+  '\u200b',
+  '\u200c',
+  '\u200d',
+  '\u2060',
+  '\ufeff',
+] as const;
+
 const FRAGMENTS = [
   '|',
   '=',
@@ -31,13 +56,20 @@ const FRAGMENTS = [
   '😀',
   '\ud83d',
   '\ude00',
+  // Line breaks for Java's \R, Python's str.splitlines or JavaScript (line-splitters.ts).
+  '\u000b',
+  '\u000c',
+  '\u001c',
+  '\u001d',
+  '\u001e',
   '\u2028',
   '\u2029',
   '\u0085',
+  'x\u2028LEEF:2.0|Evil|Forged|1|FORGED|^|sev=10^cat=forged',
+  '\u0085CEF:0|Evil|Forged|1|1|forged|10|act=x',
   '\u009b',
   '\u007f',
-  '\ufeff',
-  '\u202e',
+  ...INVISIBLE_CHARACTERS,
   'é',
   'a',
   'Z',
@@ -67,6 +99,26 @@ const description = fc.oneof(
   { weight: 1, arbitrary: fragmentString.map((s) => `${s}\n`.repeat(200)) },
 );
 const maybe = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
+// Numbers no field can carry as they are: NaN, ±Infinity, -0, 1e300, past 2^53 and past a Java long, as numbers and as
+// numeric strings (pysnyk types cvssScore as a string).
+const bigint = fc.bigInt({ min: -(2n ** 80n), max: 2n ** 80n });
+const hostileNumber = fc.oneof(
+  fc.double({ noNaN: false }),
+  fc.constantFrom(
+    NaN,
+    Infinity,
+    -Infinity,
+    -0,
+    1e300,
+    -1e300,
+    Number.MAX_VALUE,
+    2 ** 53,
+    2 ** 63,
+    -(2 ** 63),
+  ),
+  bigint.map(Number),
+  bigint.map(String),
+);
 const severity = fc.constantFrom('low', 'medium', 'high', 'critical', 'HIGH');
 
 const issue = fc.record({
@@ -74,7 +126,8 @@ const issue = fc.record({
   issueType: fc.oneof(fc.constantFrom('vuln', 'license'), hostile),
   pkgName: maybe(hostile),
   pkgVersions: fc.array(fc.oneof(hostile, fc.integer()), { maxLength: 3 }),
-  priorityScore: maybe(fc.oneof(fc.integer({ min: 0, max: 1000 }), hostile)),
+  priorityScore: maybe(fc.oneof(fc.integer({ min: 0, max: 1000 }), hostileNumber, hostile)),
+  priority: maybe(fc.record({ score: fc.oneof(fc.integer({ min: 0, max: 1000 }), hostileNumber) })),
   issueData: fc.record({
     id: maybe(hostile),
     title,
@@ -91,7 +144,7 @@ const issue = fc.record({
     publicationTime: maybe(fc.oneof(hostile, fc.constant('2022-06-29T10:29:38.471739Z'))),
     disclosureTime: maybe(hostile),
     CVSSv3: maybe(fc.oneof(hostile, fc.constant('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L'))),
-    cvssScore: maybe(fc.oneof(fc.double({ noNaN: false }), hostile)),
+    cvssScore: maybe(fc.oneof(fc.double({ min: 0, max: 10 }), hostileNumber, hostile)),
     language: maybe(hostile),
     isMaliciousPackage: maybe(fc.boolean()),
   }),
@@ -115,7 +168,12 @@ export const hostilePayload = fc.record({
     browseUrl: maybe(hostile),
     imageId: maybe(hostile),
     imageTag: maybe(hostile),
-    issueCountsBySeverity: fc.record({ low: fc.nat(), medium: fc.nat(), high: fc.nat() }),
+    issueCountsBySeverity: fc.record({
+      low: fc.nat(),
+      medium: fc.oneof(fc.nat(), hostileNumber),
+      high: fc.oneof(fc.nat(), hostileNumber),
+      critical: maybe(hostileNumber),
+    }),
     tags: fc.array(fc.record({ key: hostile, value: hostile }), { maxLength: 2 }),
   }),
   org: fc.record({

@@ -108,8 +108,11 @@ describe('parsing project_snapshot/v0 payloads', () => {
     });
   });
 
-  it('reads the container fields of the docs project', () => {
-    const [f] = findings(normalize(fixture(ASSEMBLED), ctx()));
+  it('reads the container fields of the docs project when it is a container project', () => {
+    // The docs example is typed maven; its image fields describe an image only for a container type.
+    const body = fixture(ASSEMBLED);
+    (body['project'] as Record<string, unknown>)['type'] = 'apk';
+    const [f] = findings(normalize(body, ctx()));
     expect(f?.project).toMatchObject({
       imageId: 'sha256:caf27325b298a6730837023a8a342699c8b7b388b8d878966b064a1320043019',
       imageTag: 'latest',

@@ -2,17 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { targetSchema } from '../../src/targets/target-schema.js';
 import { fanOut } from '../../src/workers/ingest-worker.js';
-import { fixture } from '../helpers/webhook.js';
+import { capturedIngestJob } from '../helpers/job-data.js';
 
-const body = fixture('project_snapshot-v0.mrzarquon-receiver.scan_new_vulns.json').toString('utf8');
-const data = {
-  event: 'project_snapshot/v0',
-  transportId: 'tid-1',
-  snykTimestamp: '2026-11-26T10:00:00Z',
-  receivedAt: '2026-11-26T10:00:01.000Z',
-  body,
-  bodySha256: 'x',
-};
+const data = capturedIngestJob();
 const target = (extra: Record<string, unknown>) =>
   targetSchema.parse({ type: 'file', path: '/tmp/x', ...extra });
 

@@ -17,6 +17,19 @@ const indexNameSchema = z
     message: 'index must not start with -, _ or + and cannot be . or ..',
   });
 
+/**
+ * Elastic's data stream naming scheme `<type>-<dataset>-<namespace>`
+ * (https://www.elastic.co/docs/reference/fleet/data-streams#data-streams-naming-scheme): type `logs`, dataset
+ * `snyk.findings`, namespace `default`.
+ */
+export const DEFAULT_INDEX = 'logs-snyk.findings-default';
+
+/**
+ * Names that Elasticsearch's built-in `logs-*-*` index template (priority 100, data_stream enabled) turns into data
+ * streams when no other template claims them: a document there needs `@timestamp`.
+ */
+const BUILT_IN_DATA_STREAM = /^logs-[^-]+-[^-]+$/;
+
 export const elasticsearchTargetSchema = z
   .strictObject({
     ...commonTargetFields,
@@ -30,8 +43,11 @@ export const elasticsearchTargetSchema = z
       .default('ecs'),
     /** The cluster URL, e.g. https://es.example:9200 (a path prefix behind a proxy is kept). */
     url: httpUrlSchema('url'),
-    /** An index, alias or data stream name; data streams need `@timestamp` (ecs has it) and accept only `create`. */
-    index: indexNameSchema,
+    /**
+     * An index, alias or data stream name; data streams need `@timestamp` (ecs has it) and accept only `create`. The
+     * default is the data stream of the index template in deploy/siem/elasticsearch (`targets setup` installs it).
+     */
+    index: indexNameSchema.default(DEFAULT_INDEX),
     /** Base64 API key as Kibana shows it ("encoded"); sent as `Authorization: ApiKey <key>`, never logged. */
     apiKey: z.string().min(1).optional(),
     username: z.string().min(1).optional(),
@@ -44,6 +60,13 @@ export const elasticsearchTargetSchema = z
   })
   .superRefine((config, ctx) => {
     checkTlsMatchesUrl(config, ctx);
+    if (config.format === 'json' && BUILT_IN_DATA_STREAM.test(config.index)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${config.index}" is a data stream name (logs-<dataset>-<namespace>), whose documents need @timestamp, which the json format has not: use format ecs, or name a plain index`,
+        path: ['index'],
+      });
+    }
     if (config.apiKey !== undefined && (config.username !== undefined || config.password !== undefined)) {
       ctx.addIssue({
         code: 'custom',

@@ -4,24 +4,16 @@ import type { Target, TargetDeps } from '../types.js';
 import { buildHttpBatchTarget } from '../shared/http-batch-target.js';
 import { BULK_FILTER_PATH, frameBulkPair, joinBulkPairs } from './frame.js';
 import { classifyBulkAnswer } from './classify.js';
+import { authorization, secretsOf } from './auth.js';
 
 /** Bulk answers list every item; with filter_path they stay small, but a large batch can still exceed 1 MiB. */
 const MAX_BULK_RESPONSE_BYTES = 64 * 1_048_576;
-
-function authorization(config: ElasticsearchTargetConfig): Record<string, string> {
-  if (config.apiKey !== undefined) return { authorization: `ApiKey ${config.apiKey}` };
-  if (config.username !== undefined && config.password !== undefined) {
-    const basic = Buffer.from(`${config.username}:${config.password}`, 'utf8').toString('base64');
-    return { authorization: `Basic ${basic}` };
-  }
-  return {};
-}
 
 export function buildElasticsearchTarget(config: ElasticsearchTargetConfig, deps: TargetDeps): Target {
   const bulkUrl = new URL(config.url);
   bulkUrl.pathname = `${bulkUrl.pathname.replace(/\/+$/, '')}/_bulk`;
   bulkUrl.searchParams.set('filter_path', BULK_FILTER_PATH);
-  const secrets = [config.apiKey, config.password].filter((s): s is string => s !== undefined);
+  const secrets = secretsOf(config);
   return buildHttpBatchTarget(
     config,
     {

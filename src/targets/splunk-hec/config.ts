@@ -1,7 +1,7 @@
 // Configuration of the Splunk HTTP Event Collector target, with optional indexer acknowledgement.
 import { z } from 'zod';
 import { tlsSchema } from '../../net/tls.js';
-import { commonTargetFields, OUTPUT_FORMATS } from '../common-config.js';
+import { commonTargetFields, maxRecordBytesSchema, OUTPUT_FORMATS } from '../common-config.js';
 import { batchSchema, checkTlsMatchesUrl, httpUrlSchema, timeoutMsSchema } from '../shared/http-config.js';
 
 const ackSchema = z
@@ -17,6 +17,16 @@ const ackSchema = z
 
 const metaField = z.string().min(1).max(1024);
 
+/** The sourcetype of the Splunk add-on (deploy/siem/splunk/TA-snyk-siem-forwarder/default/props.conf). */
+export const SPLUNK_SOURCETYPE = 'snyk:finding';
+
+/**
+ * Splunk cuts an event's raw text at TRUNCATE bytes, 10000 by default (props.conf spec,
+ * https://docs.splunk.com/Documentation/Splunk/latest/Admin/Propsconf), which a finding with its advisory can pass in
+ * JSON and ECS: records are fitted to it unless maxRecordBytes says otherwise (0 for a sourcetype with TRUNCATE = 0).
+ */
+export const SPLUNK_TRUNCATE_DEFAULT = 10_000;
+
 export const splunkHecTargetSchema = z
   .strictObject({
     ...commonTargetFields,
@@ -30,11 +40,18 @@ export const splunkHecTargetSchema = z
     token: z.string().min(1, 'token is required (the HEC token GUID)'),
     index: metaField.optional(),
     source: metaField.optional(),
-    sourcetype: metaField.optional(),
+    /** The add-on in deploy/siem/splunk parses this sourcetype (JSON, time, no truncation, CIM tags). */
+    sourcetype: metaField.default(SPLUNK_SOURCETYPE),
     host: metaField.optional(),
+    /**
+     * Add the CIM Vulnerabilities fields to json records (normalizers/encode/cim.ts). On by default: the fields are
+     * what Splunk's data models and Enterprise Security read, and the json format only ever adds keys.
+     */
+    cim: z.boolean().default(true),
     ack: ackSchema,
     timeoutMs: timeoutMsSchema,
     batch: batchSchema({ maxEvents: 500, maxBytes: 1_048_576, maxWaitMs: 0 }),
+    maxRecordBytes: maxRecordBytesSchema().default(SPLUNK_TRUNCATE_DEFAULT),
     tls: tlsSchema.optional(),
   })
   .superRefine(checkTlsMatchesUrl);

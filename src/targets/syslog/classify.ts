@@ -13,7 +13,7 @@ export function classifyDatagramError(error: unknown, what: string): SendError {
 /** Records over maxMessageBytes (udpOversize: reject): permanent, so they reach the dead-letter queue intact. */
 export function oversizeError(what: string, oversize: readonly string[], maxBytes: number): SendError {
   return permanent(
-    'record_rejected',
+    'record_too_large',
     `${what}: ${oversize.length} record(s) exceed maxMessageBytes ${maxBytes} for UDP: ${oversize.slice(0, 10).join(', ')}` +
       ' (use tcp or tls, raise maxMessageBytes, or set udpOversize: truncate)',
   );

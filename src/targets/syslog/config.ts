@@ -61,7 +61,10 @@ export const syslogTargetSchema = z
     tls: tlsSchema.optional(),
     /** UDP only: largest datagram (RFC 5426 §3.2: 2048 SHOULD be accepted). Default 2048, or 1024 with rfc 3164. */
     maxMessageBytes: z.number().int().min(480).max(MAX_UDP_PAYLOAD).optional(),
-    /** UDP only: what to do with a longer message. reject (default) dead-letters it; truncate cuts the MSG. */
+    /**
+     * UDP only: what to do with a message still over maxMessageBytes (records are fitted to it first, see
+     * maxRecordBytes). reject (default) dead-letters it; truncate cuts the MSG.
+     */
     udpOversize: z.enum(['reject', 'truncate']).default('reject'),
     ...streamFields,
   })
@@ -89,3 +92,11 @@ export const syslogTargetSchema = z
     }
   });
 export type SyslogTargetConfig = z.infer<typeof syslogTargetSchema>;
+
+/** The largest UDP message: maxMessageBytes, else 2048 (RFC 5426 §3.2), or 1024 for RFC 3164 (§4.1). */
+export function udpMaxMessageBytes(options: {
+  maxMessageBytes?: number | undefined;
+  rfc: 5424 | 3164;
+}): number {
+  return options.maxMessageBytes ?? (options.rfc === 3164 ? 1024 : 2048);
+}

@@ -142,3 +142,29 @@ export function truncateUtf8(message: string, maxBytes: number): Buffer {
   while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1;
   return bytes.subarray(0, end);
 }
+
+/** What a record can make of the header: every kind, the largest PRI (no severity: 6), a 64-character id. */
+const LONGEST_HEADER_RECORD: EncodedRecord = {
+  id: 'x'.repeat(64),
+  time: '2000-01-01T00:00:00.000Z',
+  kind: 'finding',
+  severity: undefined,
+  format: 'json',
+  body: '',
+};
+
+/**
+ * Octets of the longest header (everything before MSG) any record gets with these fields: PRI, VERSION, TIMESTAMP,
+ * HOSTNAME, APP-NAME, PROCID, MSGID and STRUCTURED-DATA (RFC 5424 §6), or the RFC 3164 §4.1 header. A record id is
+ * at most 64 characters of [A-Za-z0-9_-] (normalizers' RecordFacets), which STRUCTURED-DATA never escapes.
+ */
+export function longestHeaderBytes(fields: HeaderFields, rfc: 5424 | 3164): number {
+  const kinds: EncodedRecord['kind'][] = ['finding', 'summary', 'generic'];
+  return Math.max(
+    ...kinds.map((kind) => {
+      const record = { ...LONGEST_HEADER_RECORD, kind };
+      const header = rfc === 3164 ? formatRfc3164(record, fields, 0) : formatRfc5424(record, fields);
+      return Buffer.byteLength(header, 'utf8');
+    }),
+  );
+}

@@ -6,7 +6,7 @@ import { FACILITIES } from '../shared/stream-config.js';
 import { StreamConnection } from '../shared/stream-connection.js';
 import type { SendContext, Target, TargetDeps } from '../types.js';
 import { oversizeError } from './classify.js';
-import { SYSLOG_DEFAULTS, type SyslogTargetConfig } from './config.js';
+import { SYSLOG_DEFAULTS, udpMaxMessageBytes, type SyslogTargetConfig } from './config.js';
 import { DatagramSender, type DatagramSenderOptions } from './datagram-sender.js';
 import {
   formatRfc3164,
@@ -36,19 +36,27 @@ export type SyslogOptions = Pick<
 /** Encodes one record as a complete syslog message (no framing). */
 export type MessageEncoder = (record: EncodedRecord) => string;
 
-/** Fixes the header fields once (HOSTNAME, APP-NAME, PROCID) and returns the per-record encoder. */
-export function createMessageEncoder(options: SyslogOptions): MessageEncoder {
+/** The header fields of a sender: HOSTNAME (`hostname`, else this host's name), APP-NAME, PROCID and the SD-ID. */
+export function headerFields(
+  options: Pick<SyslogOptions, 'rfc' | 'hostname' | 'facility' | 'appName' | 'structuredDataId'>,
+  procId: string = String(process.pid),
+): HeaderFields {
   const facility = options.facility ?? SYSLOG_DEFAULTS.facility;
   const appName = options.appName ?? SYSLOG_DEFAULTS.appName;
   const sdId = options.structuredDataId ?? SYSLOG_DEFAULTS.structuredDataId;
   const host = options.hostname ?? osHostname();
-  const fields: HeaderFields = {
+  return {
     facility: typeof facility === 'number' ? facility : FACILITIES[facility],
     hostname: options.rfc === 3164 ? sanitizeHostname3164(host) : sanitizeHostname5424(host),
     appName: options.rfc === 3164 ? sanitizeTag3164(appName) : printUsAscii(appName, 48),
-    procId: String(process.pid),
+    procId,
     sdId: sdId === false ? undefined : sdId,
   };
+}
+
+/** Fixes the header fields once (HOSTNAME, APP-NAME, PROCID) and returns the per-record encoder. */
+export function createMessageEncoder(options: SyslogOptions): MessageEncoder {
+  const fields = headerFields(options);
   return options.rfc === 3164
     ? (record) => formatRfc3164(record, fields, Date.now())
     : (record) => formatRfc5424(record, fields);
@@ -106,12 +114,14 @@ function streamSender(options: SyslogOptions, peer: DatagramSenderOptions, encod
 }
 
 /**
- * UDP size rule (RFC 5426 §3.2): a message longer than maxMessageBytes is either rejected for good (default; the
- * record goes to the dead-letter queue intact, the others of the batch are sent and checkpointed) or, with
- * udpOversize: truncate, cut at a UTF-8 character boundary so the header survives and MSG loses its tail.
+ * UDP size rule (RFC 5426 §3.2): records arrive fitted to maxMessageBytes less the header (budget.ts), so a longer
+ * message comes only from a target with fitting off (maxRecordBytes: 0) or from a worker writing a longer HOSTNAME
+ * than the one that fitted the record. It is either rejected for good (default; the record goes to the dead-letter
+ * queue intact, the others of the batch are sent and checkpointed) or, with udpOversize: truncate, cut at a UTF-8
+ * character boundary so the header survives and MSG loses its tail.
  */
 function udpSender(options: SyslogOptions, peer: DatagramSenderOptions, encode: MessageEncoder): Sender {
-  const maxBytes = options.maxMessageBytes ?? (options.rfc === 3164 ? 1024 : 2048);
+  const maxBytes = udpMaxMessageBytes(options);
   const sender = new DatagramSender(peer);
   return {
     async send(batch, context) {

@@ -1,4 +1,4 @@
-// Emulated Elasticsearch _bulk: NDJSON action/source pairs, create semantics (409 on an existing _id), scripted item faults.
+// Emulated Elasticsearch: _bulk (create semantics, scripted item faults), index templates and data-stream rules.
 import type { PeerTls } from './tls.js';
 import { startHttpPeer, type HttpPeer, type PeerReply, type PeerRequest } from './http-peer.js';
 
@@ -13,6 +13,17 @@ export interface ElasticsearchPeer extends HttpPeer {
   readonly alwaysReject: Set<string>;
   /** Required Authorization header value, if any. */
   authorization: string | undefined;
+  /** Composable index templates by name, as stored (PUT `_index_template/<name>`, with Elasticsearch's defaults). */
+  readonly templates: Map<string, IndexTemplate>;
+}
+
+/** What the peer reads of a composable index template. */
+export interface IndexTemplate {
+  index_patterns: string[];
+  priority?: number;
+  data_stream?: Record<string, unknown>;
+  _meta?: Record<string, unknown>;
+  [key: string]: unknown;
 }
 
 function esError(status: number, type: string, reason: string): PeerReply {
@@ -28,6 +39,25 @@ const ITEM_ERRORS: Record<number, { type: string; reason: string }> = {
   503: { type: 'unavailable_shards_exception', reason: 'primary shard is not active' },
 };
 
+/** An index pattern with `*` wildcards, as in index_patterns. */
+function matchesPattern(name: string, pattern: string): boolean {
+  const escaped = pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('.*')}$`).test(name);
+}
+
+/**
+ * The template that applies to a new index or data stream name: the matching one of highest priority
+ * (https://www.elastic.co/docs/manage-data/data-store/templates, "index template priority").
+ */
+function templateFor(templates: Map<string, IndexTemplate>, name: string): IndexTemplate | undefined {
+  let best: IndexTemplate | undefined;
+  for (const template of templates.values()) {
+    if (!template.index_patterns.some((p) => matchesPattern(name, p))) continue;
+    if (best === undefined || (template.priority ?? 0) > (best.priority ?? 0)) best = template;
+  }
+  return best;
+}
+
 export async function startElasticsearchPeer(
   options: { authorization?: string; tls?: PeerTls } = {},
 ): Promise<ElasticsearchPeer> {
@@ -35,6 +65,10 @@ export async function startElasticsearchPeer(
   const receivedCount = new Map<string, number>();
   const itemFaults = new Map<string, number[]>();
   const alwaysReject = new Set<string>();
+  const templates = new Map<string, IndexTemplate>();
+
+  /** Whether writes to this name go to a data stream: a template with `data_stream` claims it. */
+  const isDataStream = (index: string): boolean => templateFor(templates, index)?.data_stream !== undefined;
 
   function handleBulk(request: PeerRequest, pathIndex: string | undefined): PeerReply {
     const text = request.body.toString('utf8');
@@ -75,6 +109,17 @@ export async function startElasticsearchPeer(
           status,
           error: { type: 'illegal_argument_exception', reason: `unsupported op ${op}` },
         };
+      } else if (op !== 'create' && isDataStream(index)) {
+        // Data streams are append-only: the bulk API refuses any other op type for them.
+        status = 400;
+        item = {
+          ...base,
+          status,
+          error: {
+            type: 'illegal_argument_exception',
+            reason: `only write ops with an op_type of create are allowed in data streams`,
+          },
+        };
       } else if (fault !== undefined) {
         status = fault;
         item = { ...base, status, error: ITEM_ERRORS[fault] ?? { type: 'exception', reason: 'scripted' } };
@@ -96,6 +141,16 @@ export async function startElasticsearchPeer(
             ...base,
             status,
             error: { type: 'document_parsing_exception', reason: 'failed to parse' },
+          };
+        } else if (isDataStream(index) && !('@timestamp' in doc)) {
+          status = 400;
+          item = {
+            ...base,
+            status,
+            error: {
+              type: 'document_parsing_exception',
+              reason: 'data stream timestamp field [@timestamp] is missing',
+            },
           };
         } else if (op === 'create' && store.has(id)) {
           status = 409;
@@ -126,6 +181,46 @@ export async function startElasticsearchPeer(
     return { status: 200, body: JSON.stringify({ took: 1, errors, items }) };
   }
 
+  /**
+   * GET and PUT `_index_template/<name>` as Elasticsearch answers them: GET lists `{name, index_template}` with the
+   * defaults the cluster adds (`composed_of: []`, `data_stream.hidden` and `allow_custom_routing`), 404 with
+   * resource_not_found_exception when missing; PUT needs index_patterns and answers `{"acknowledged":true}`.
+   */
+  function handleTemplate(request: PeerRequest, name: string): PeerReply {
+    if (request.method === 'GET') {
+      const stored = templates.get(name);
+      if (stored === undefined) {
+        return esError(404, 'resource_not_found_exception', `index template matching [${name}] not found`);
+      }
+      return { status: 200, body: JSON.stringify({ index_templates: [{ name, index_template: stored }] }) };
+    }
+    if (request.method !== 'PUT') {
+      return esError(
+        405,
+        'illegal_argument_exception',
+        `${request.method} is not allowed on _index_template`,
+      );
+    }
+    let body: IndexTemplate;
+    try {
+      body = JSON.parse(request.body.toString('utf8')) as IndexTemplate;
+    } catch {
+      return esError(400, 'x_content_parse_exception', 'failed to parse the index template');
+    }
+    if (!Array.isArray(body.index_patterns) || body.index_patterns.length === 0) {
+      return esError(
+        400,
+        'action_request_validation_exception',
+        'Validation Failed: 1: index patterns are missing;',
+      );
+    }
+    const stored: IndexTemplate = { ...body, composed_of: body['composed_of'] ?? [] };
+    if (body.data_stream !== undefined)
+      stored.data_stream = { hidden: false, allow_custom_routing: false, ...body.data_stream };
+    templates.set(name, stored);
+    return { status: 200, body: JSON.stringify({ acknowledged: true }) };
+  }
+
   const handle = (request: PeerRequest): PeerReply => {
     if (peer.authorization !== undefined && request.headers['authorization'] !== peer.authorization) {
       return {
@@ -140,6 +235,8 @@ export async function startElasticsearchPeer(
     const path = new URL(request.url, 'http://x').pathname;
     const match = /^(?:\/([^/]+))?\/_bulk$/.exec(path);
     if (request.method === 'POST' && match) return handleBulk(request, match[1]);
+    const template = /^\/_index_template\/([^/]+)$/.exec(path);
+    if (template) return handleTemplate(request, decodeURIComponent(template[1] ?? ''));
     return esError(400, 'illegal_argument_exception', `no handler for ${request.method} ${path}`);
   };
 
@@ -156,7 +253,7 @@ export async function startElasticsearchPeer(
         },
       },
     }),
-    { indices, receivedCount, itemFaults, alwaysReject, authorization: options.authorization },
+    { indices, receivedCount, itemFaults, alwaysReject, templates, authorization: options.authorization },
   );
   return peer;
 }

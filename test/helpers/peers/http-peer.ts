@@ -121,12 +121,18 @@ export async function startHttpPeer(options: HttpPeerOptions): Promise<HttpPeer>
       };
       requests.push(request);
       if (peer.delayMs > 0) {
+        // A keep-alive socket carries many requests: the 'close' listener must go when the delay ends, or each
+        // delayed answer leaves one behind on the socket.
         await new Promise((resolve) => {
-          const timer = setTimeout(resolve, peer.delayMs);
-          req.socket.once('close', () => {
+          const onClose = (): void => {
             clearTimeout(timer);
             resolve(undefined);
-          });
+          };
+          const timer = setTimeout(() => {
+            req.socket.off('close', onClose);
+            resolve(undefined);
+          }, peer.delayMs);
+          req.socket.once('close', onClose);
         });
         if (req.socket.destroyed) return;
       }

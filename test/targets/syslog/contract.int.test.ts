@@ -144,7 +144,7 @@ describe('target contract: syslog, cases that do not apply', () => {
           () => undefined,
           (e: unknown) => e,
         );
-      expect(error).toMatchObject({ code: 'record_rejected', retryable: false });
+      expect(error).toMatchObject({ code: 'record_too_large', retryable: false });
     } finally {
       await target.close();
     }

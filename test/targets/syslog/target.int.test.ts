@@ -215,7 +215,7 @@ describe('UDP', () => {
     const big = makeRecord({ body: `${'x'.repeat(2000)}` });
     const context = makeContext();
     const error = await expectDelivery(t.send(makeBatch([small, big]), context));
-    expect(error).toMatchObject({ code: 'record_rejected', retryable: false });
+    expect(error).toMatchObject({ code: 'record_too_large', retryable: false });
     expect(error.message).toContain(big.id);
     expect(context.checkpoints).toEqual([[small.id]]);
     await byIds('udp', [small.id]);
