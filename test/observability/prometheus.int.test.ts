@@ -260,8 +260,10 @@ describe('a real Prometheus scraping the admin listener', () => {
           : undefined;
       });
 
-      // Alerts that must stay quiet, though their series are there: no dead letters, no 503 from the receiver, an
-      // ingest queue that keeps up; and no shipped rule fires in minutes (its `for` and thresholds are longer).
+      // Alerts that must stay quiet, though their series are there: no dead letters, no 503 from the receiver; and no
+      // shipped rule fires in minutes (its `for` and thresholds are longer). The ingest queue's alerts are left out
+      // here: on a loaded machine it may briefly hold more than the quick copy's 5 jobs while posts arrive, which says
+      // nothing about the rules. They must have cleared, like every alert, once the queues drain (below).
       expect(await valuesBy('max by (queue) (snyk_siem_forwarder_dead_letters)', 'queue')).toEqual({
         ingest: 0,
         [TARGET]: 0,
@@ -272,8 +274,6 @@ describe('a real Prometheus scraping the admin listener', () => {
       for (const selector of [
         'alertname="SnykForwarderDeadLetters"',
         'alertname="SnykForwarderReceiverUnavailable"',
-        'alertname="SnykForwarderBacklogGrowing",queue="ingest"',
-        'alertname="SnykForwarderOldestJobTooOld",queue="ingest"',
         'alertstate="firing",rules=""',
       ]) {
         expect(await alertHistory(selector), selector).toEqual({});
