@@ -13,16 +13,16 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
 import { configSchema } from '../src/config/schema.js';
 import { startDaemon } from '../src/daemon.js';
-import { signBody } from '../src/receiver/verify-signature.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { startTestRedis } from '../test/helpers/redis-server.js';
+import { percentile, postSnapshot } from './post-webhook.js';
 
 const SECONDS = Number(process.argv[2] ?? 8);
 const SECRET = 'bench-fsync-secret-0123456789abcdef';
@@ -43,38 +43,6 @@ const PROJECT_ID = '08218f17-b2be-4c3e-a05c-b655e1e0eb93';
 /** A distinct real-sized snapshot per request (another project), so that every request stores a new job. */
 function body(): Buffer {
   return Buffer.from(fixture.replaceAll(PROJECT_ID, randomUUID()));
-}
-
-function post(url: string, agent: Agent): Promise<{ status: number; ms: number }> {
-  const bytes = body();
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'Content-Type': 'application/json',
-          'Content-Length': String(bytes.length),
-          'X-Snyk-Event': 'project_snapshot/v0',
-          'X-Snyk-Transport-ID': randomUUID(),
-          'X-Hub-Signature': signBody(bytes, SECRET),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
-      },
-    );
-    req.on('error', reject);
-    req.end(bytes);
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
 interface Measurement {
@@ -113,13 +81,13 @@ async function measure(
   const latencies: number[] = [];
   let refused = 0;
   // A short warm-up, not counted.
-  await Promise.all(Array.from({ length: concurrency }, () => post(url, agent)));
+  await Promise.all(Array.from({ length: concurrency }, () => postSnapshot(url, agent, body(), SECRET)));
   const started = performance.now();
   const until = started + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < until) {
-        const { status, ms } = await post(url, agent);
+        const { status, ms } = await postSnapshot(url, agent, body(), SECRET);
         if (status === 202) latencies.push(ms);
         else refused += 1;
       }

@@ -144,6 +144,8 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
   const fatalListeners: Array<(reason: string) => void> = [];
   let fatalReason: string | undefined;
   let shuttingDown = false;
+  /** False until startDaemon returns: /readyz answers not ready while it starts. */
+  let started = false;
   const stops: Array<{ name: string; run: (deadline: number, graceMs: number) => Promise<string> }> = [];
 
   for (const secret of config.receiver.secrets) secretRegistry.add(secret);
@@ -228,8 +230,8 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         counters,
         logger,
         shuttingDown: () => shuttingDown,
-        health: () => daemon.health(),
-        readiness: () => daemon.ready(),
+        health: () => health(),
+        readiness: () => ready(),
         notePing: (ping) =>
           void recordPing(client, config.redis.prefix, ping).catch(clientErrorListener('receiver_redis')),
       });
@@ -294,7 +296,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       targets: config.targets.map((target) => target.name),
       snykOrgs: config.snyk.heartbeatMinutes > 0 ? config.snyk.orgs : [],
       counters,
-      probes: { health: () => daemon.health(), readiness: () => daemon.ready() },
+      probes: { health: () => health(), readiness: () => ready() },
       logger,
     });
     admin = listener;
@@ -372,28 +374,35 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
     return { status: 'applied', summary };
   }
 
+  // Probes can arrive while startDaemon is still starting (the listeners open first), before `daemon` exists: the
+  // listeners call these function declarations, never the object.
+  function health(): Health {
+    if (fatalReason !== undefined) return { ok: false, reason: fatalReason };
+    return { ok: true };
+  }
+
+  async function ready(): Promise<Readiness> {
+    const checks: ProbeResult[] = [];
+    if (!started) checks.push({ name: 'process', ok: false, detail: 'starting' });
+    if (shuttingDown) checks.push({ name: 'process', ok: false, detail: 'shutting down' });
+    if (fatalReason !== undefined)
+      checks.push({ name: 'embedded redis-server', ok: false, detail: fatalReason });
+    const client = producerClient;
+    const probes: Array<Promise<ProbeResult | ProbeResult[]>> = [];
+    if (client) probes.push(probeWithin('receiver redis', () => ping(client), PROBE_TIMEOUT_MS));
+    if (workers) probes.push(workers.probe(PROBE_TIMEOUT_MS));
+    for (const result of await Promise.all(probes)) checks.push(...[result].flat());
+    return { ready: checks.every((check) => check.ok), checks };
+  }
+
   const daemon: Daemon = {
     receiverUrl,
     // Set in the try block above, or startDaemon threw.
     adminUrl: (admin as AdminListener).url,
     redisUrl: redis.url,
     counters,
-    health() {
-      if (fatalReason !== undefined) return { ok: false, reason: fatalReason };
-      return { ok: true };
-    },
-    async ready() {
-      const checks: ProbeResult[] = [];
-      if (shuttingDown) checks.push({ name: 'process', ok: false, detail: 'shutting down' });
-      if (fatalReason !== undefined)
-        checks.push({ name: 'embedded redis-server', ok: false, detail: fatalReason });
-      const client = producerClient;
-      const probes: Array<Promise<ProbeResult | ProbeResult[]>> = [];
-      if (client) probes.push(probeWithin('receiver redis', () => ping(client), PROBE_TIMEOUT_MS));
-      if (workers) probes.push(workers.probe(PROBE_TIMEOUT_MS));
-      for (const result of await Promise.all(probes)) checks.push(...[result].flat());
-      return { ready: checks.every((check) => check.ok), checks };
-    },
+    health,
+    ready,
     reload(next) {
       // One reload at a time, in the order the signals came.
       reloading = reloading.then(() => applyReload(next));
@@ -432,5 +441,6 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       return stopping;
     },
   };
+  started = true;
   return daemon;
 }

@@ -33,11 +33,17 @@ export function createLogger(options: LoggerOptions): Logger {
     }
     return info;
   });
+  // winston formats a line before its transports compare levels (Logger#_transform), so a `debug` call at `info`
+  // would still be scrubbed and serialised: lines below the logger's level are dropped first. The level is read at
+  // each line, so a reload that changes it (logger.level) takes effect at once.
+  let levelOf: (level: string) => boolean = () => true;
+  const enabled = winston.format((info) => (levelOf(info.level) ? info : false));
   const stream = options.stream ?? process.stdout;
   const text =
     options.format === 'text' || (options.format === 'auto' && 'isTTY' in stream && stream.isTTY === true);
   const format = text
     ? winston.format.combine(
+        enabled(),
         scrub(),
         winston.format.timestamp(),
         winston.format.printf(({ level, message, timestamp, ...rest }) => {
@@ -47,7 +53,7 @@ export function createLogger(options: LoggerOptions): Logger {
           return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${fields ? ` ${fields}` : ''}`;
         }),
       )
-    : winston.format.combine(scrub(), winston.format.timestamp(), winston.format.json());
+    : winston.format.combine(enabled(), scrub(), winston.format.timestamp(), winston.format.json());
   const transports: winston.transport[] = [new winston.transports.Stream({ stream })];
   if (options.syslog) {
     const { protocol, host, port, path, appName, facility } = options.syslog;
@@ -71,6 +77,7 @@ export function createLogger(options: LoggerOptions): Logger {
     transports,
     levels: winston.config.npm.levels,
   });
+  levelOf = (level) => logger.isLevelEnabled(level);
   // winston re-emits each transport's 'error' on the logger (winston/lib/winston/logger.js, _onEvent), where an 'error'
   // nobody listens to would throw: a syslog daemon that goes away must not stop the forwarder.
   logger.on('error', clientErrorListener('log_transport'));
