@@ -1,6 +1,7 @@
 // The forwarder end to end beside a bare durable receiver, same run: requests/s at the receiver, findings/s at the peer.
 // Usage: npm run bench:e2e [-- snapshots [concurrency]]   Writes bench/results/end-to-end.{json,md}.
-// BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' passes options to the forwarder's node, to profile it.
+// BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' passes options to the forwarder's node, to profile it;
+// BENCH_PEERS='file,syslog-ng over TCP' runs only those peers; BENCH_TARGET='{"concurrency":32}' adds target keys.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { CLI_MAIN } from '../test/helpers/cli.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { startCollectorPeer } from '../test/helpers/peers/collector-peer.js';
 import { startTestRedis, type TestRedis } from '../test/helpers/redis-server.js';
+import { startSyslogNg } from '../test/helpers/syslog-ng.js';
+import { makeTestPki } from '../test/helpers/test-ca.js';
 import { percentile, postSnapshot } from './post-webhook.js';
 
 const SNAPSHOTS = Number(process.argv[2] ?? 2000);
@@ -87,7 +90,7 @@ async function waitUntil(what: string, check: () => boolean | Promise<boolean>, 
   const deadline = performance.now() + limitMs;
   while (!(await check())) {
     if (performance.now() > deadline) throw new Error(`${what}: not within ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -161,7 +164,9 @@ async function forwarder(name: string, peerFor: (dir: string) => Promise<Peer>):
     // JSON is YAML: the one target under test, everything else on its defaults.
     writeFileSync(
       configFile,
-      JSON.stringify({ targets: [{ name: 'bench', format: 'json', ...peer.target }] }),
+      JSON.stringify({
+        targets: [{ name: 'bench', format: 'json', ...peer.target, ...targetOverrides }],
+      }),
     );
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const child = spawn(process.execPath, [...nodeArgs, CLI_MAIN, 'start', '--config', configFile], {
@@ -213,6 +218,10 @@ function lines(path: string): number {
   return count;
 }
 
+const pki = makeTestPki();
+const targetOverrides = JSON.parse(process.env.BENCH_TARGET ?? '{}') as Record<string, unknown>;
+const only = process.env.BENCH_PEERS?.split(',').map((name) => name.trim());
+
 const PEERS: Record<string, (dir: string) => Promise<Peer>> = {
   file: async (dir) => {
     const path = join(dir, 'findings.ndjson');
@@ -226,6 +235,26 @@ const PEERS: Record<string, (dir: string) => Promise<Peer>> = {
       close: () => peer.close(),
     };
   },
+  ...Object.fromEntries(
+    (['tcp', 'tls'] as const).map((protocol) => [
+      `syslog-ng over ${protocol.toUpperCase()}`,
+      async (): Promise<Peer> => {
+        const syslog = await startSyslogNg(pki);
+        return {
+          target: {
+            type: 'syslog',
+            format: 'cef',
+            host: '127.0.0.1',
+            port: syslog.ports[protocol],
+            protocol,
+            ...(protocol === 'tls' ? { tls: { ca: pki.caFile } } : {}),
+          },
+          received: () => syslog.read(protocol).length,
+          close: () => syslog.cleanup(),
+        };
+      },
+    ]),
+  ),
 };
 
 const base = await baseline();
@@ -234,7 +263,7 @@ console.log(
     `${base.requestsPerSecond * ISSUES} findings/s accepted`,
 );
 const runs: EndToEnd[] = [];
-for (const [name, peerFor] of Object.entries(PEERS)) {
+for (const [name, peerFor] of Object.entries(PEERS).filter(([name]) => only?.includes(name) ?? true)) {
   const run = await forwarder(name, peerFor);
   runs.push(run);
   console.log(
