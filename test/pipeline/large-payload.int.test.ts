@@ -8,7 +8,10 @@ import { largestSnapshot } from '../normalizers/large-snapshot.js';
 import { receiverSchema } from '../../src/config/schema.js';
 import { workerConnectionOptions } from '../../src/redis/connection.js';
 
-const fx = useForwarder();
+// Storing a 32 MiB job is one Redis command that can outlast the 1.5 s default commandTimeoutMs on a loaded 2-core
+// machine, and the receiver then answers 503 by design (Snyk retries). This test is about the event loop while the
+// body is normalised, so the store gets the longest timeout the schema allows.
+const fx = useForwarder({ config: { redis: { commandTimeoutMs: 10_000 } } });
 
 // The prober runs in its own thread, so a blocked event loop in this process delays the answers it measures but
 // never the requests it sends: one request every INTERVAL_MS whatever happened to the previous ones (open loop).
