@@ -12,7 +12,7 @@ import { TARGET_JOB, type TargetJobData } from '../src/queue/jobs.js';
 import { targetQueueName } from '../src/queue/names.js';
 import { targetJobOptions } from '../src/queue/retry-policy.js';
 import { workerConnectionOptions } from '../src/redis/connection.js';
-import type { OutputFormat } from '../src/record-batch.js';
+import { encodedRecord, type OutputFormat } from '../src/record-batch.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { startCollectorPeer } from '../test/helpers/peers/collector-peer.js';
 import { startElasticsearchPeer } from '../test/helpers/peers/elasticsearch-peer.js';
@@ -56,17 +56,7 @@ function sampleRecords(format: OutputFormat, jobIndex: number) {
     },
   )
     .filter((record) => facets(record).kind === 'finding')
-    .map((record) => {
-      const f = facets(record);
-      return {
-        id: f.recordId,
-        time: f.time,
-        kind: f.kind,
-        severity: f.severity,
-        format,
-        body: encode(record, format),
-      };
-    });
+    .map((record) => encodedRecord(facets(record), format, encode(record, format)));
 }
 
 interface Case {

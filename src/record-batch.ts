@@ -1,5 +1,5 @@
 // The record contract between workers, queues and targets: one encoded record, and the batch a target job carries.
-import type { OutputFormat, Severity } from '../normalizers/index.js';
+import type { OutputFormat, RecordFacets, Severity } from '../normalizers/index.js';
 
 export type { OutputFormat, Severity };
 
@@ -23,4 +23,16 @@ export interface RecordBatch {
   deliveryId: string;
   transportId: string;
   records: EncodedRecord[];
+}
+
+/** The stored form of a record: its facets, the format it was encoded in, and the encoded text. */
+export function encodedRecord(facets: RecordFacets, format: OutputFormat, body: string): EncodedRecord {
+  return {
+    id: facets.recordId,
+    time: facets.time,
+    kind: facets.kind,
+    severity: facets.severity,
+    format,
+    body,
+  };
 }

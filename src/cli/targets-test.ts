@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { SendError } from '../errors.js';
 import { buildTarget } from '../targets/registry.js';
 import type { TargetConfig } from '../targets/target-schema.js';
-import type { RecordBatch } from '../record-batch.js';
+import { encodedRecord, type RecordBatch } from '../record-batch.js';
 import { createLogger } from '../telemetry/logger.js';
 import { parse, UsageError } from './args.js';
 import { SAMPLE_EVENT, SAMPLE_PAYLOAD } from './sample-payload.js';
@@ -39,16 +39,7 @@ export function syntheticBatch(target: TargetConfig, now: Date): RecordBatch {
   return {
     deliveryId: transportId,
     transportId,
-    records: [
-      {
-        id: f.recordId,
-        time: f.time,
-        kind: f.kind,
-        severity: f.severity,
-        format: target.format,
-        body: encode(finding, target.format),
-      },
-    ],
+    records: [encodedRecord(f, target.format, encode(finding, target.format))],
   };
 }
 

@@ -35,9 +35,9 @@ export function createLogger(options: LoggerOptions): Logger {
   });
   // winston formats a line before its transports compare levels (Logger#_transform), so a `debug` call at `info`
   // would still be scrubbed and serialised: lines below the logger's level are dropped first. The level is read at
-  // each line, so a reload that changes it (logger.level) takes effect at once.
-  let levelOf: (level: string) => boolean = () => true;
-  const enabled = winston.format((info) => (levelOf(info.level) ? info : false));
+  // each line, so a reload that changes it (logger.level) takes effect at once. Formats run only on lines logged after
+  // createLogger returned, when `logger` is set.
+  const enabled = winston.format((info) => (logger.isLevelEnabled(info.level) ? info : false));
   const stream = options.stream ?? process.stdout;
   const text =
     options.format === 'text' || (options.format === 'auto' && 'isTTY' in stream && stream.isTTY === true);
@@ -77,7 +77,6 @@ export function createLogger(options: LoggerOptions): Logger {
     transports,
     levels: winston.config.npm.levels,
   });
-  levelOf = (level) => logger.isLevelEnabled(level);
   // winston re-emits each transport's 'error' on the logger (winston/lib/winston/logger.js, _onEvent), where an 'error'
   // nobody listens to would throw: a syslog daemon that goes away must not stop the forwarder.
   logger.on('error', clientErrorListener('log_transport'));

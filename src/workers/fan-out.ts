@@ -3,7 +3,7 @@ import { encode, encodeToFit, facets, normalize, PayloadError } from '../../norm
 import type { EncodeOptions, NormalizedRecord, OutputFormat } from '../../normalizers/index.js';
 import { recordBudget } from '../targets/record-budget.js';
 import type { TargetConfig } from '../targets/target-schema.js';
-import type { EncodedRecord } from '../record-batch.js';
+import { encodedRecord, type EncodedRecord } from '../record-batch.js';
 import type { TargetJobData, IngestJobData } from '../queue/jobs.js';
 import { passesFilter } from './filter.js';
 
@@ -115,14 +115,7 @@ export function fanOutCounted(
         continue;
       }
       const line = lineOf(entry, target);
-      encoded.push({
-        id: f.recordId,
-        time: f.time,
-        kind: f.kind,
-        severity: f.severity,
-        format: target.format,
-        body: line.body,
-      });
+      encoded.push(encodedRecord(f, target.format, line.body));
       if (line.refused !== undefined) rejected[f.recordId] = line.refused;
     }
     filtered[target.name] = dropped;

@@ -1,5 +1,5 @@
 // Test helpers: a delivery context and quick access to fixtures as parsed JSON.
-import type { DeliveryContext } from '../../normalizers/index.js';
+import { normalize, type DeliveryContext, type Finding } from '../../normalizers/index.js';
 import { readFixture } from './golden-cases.js';
 
 export function ctx(overrides: Partial<DeliveryContext> = {}): DeliveryContext {
@@ -17,4 +17,15 @@ export function ctx(overrides: Partial<DeliveryContext> = {}): DeliveryContext {
 /** A deep copy of a fixture body, safe to mutate in a test. */
 export function fixture(name: string): Record<string, unknown> {
   return structuredClone(readFixture(`${name}.json`).json) as Record<string, unknown>;
+}
+
+/** The first finding of the one-issue postman capture, after `change` edits its issueData. */
+export function postmanFindingWith(change: (data: Record<string, unknown>) => void): Finding {
+  const body = fixture('project_snapshot-v0.snyk-docs-slack-lambda-postman');
+  const issue = (body['newIssues'] as { issueData: Record<string, unknown> }[])[0];
+  if (issue === undefined) throw new Error('fixture changed');
+  change(issue.issueData);
+  const record = normalize(body, ctx())[0];
+  if (record?.kind !== 'finding') throw new Error('expected a finding');
+  return record;
 }

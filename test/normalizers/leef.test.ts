@@ -1,22 +1,9 @@
 // LEEF 2.0: header, caret delimiter, and values that can never contain the delimiter or a raw control character.
 /* eslint-disable no-control-regex -- these tests look for control characters. */
 import { describe, expect, it } from 'vitest';
-import { encode, normalize } from '../../normalizers/index.js';
-import type { Finding } from '../../normalizers/index.js';
-import { ctx, fixture } from './helpers.js';
+import { encode } from '../../normalizers/index.js';
+import { postmanFindingWith as findingWith } from './helpers.js';
 import { parseLeef } from './parsers/leef-parse.js';
-
-const POSTMAN = 'project_snapshot-v0.snyk-docs-slack-lambda-postman';
-
-function findingWith(change: (data: Record<string, unknown>) => void): Finding {
-  const body = fixture(POSTMAN);
-  const issue = (body['newIssues'] as { issueData: Record<string, unknown> }[])[0];
-  if (issue === undefined) throw new Error('fixture changed');
-  change(issue.issueData);
-  const record = normalize(body, ctx())[0];
-  if (record?.kind !== 'finding') throw new Error('expected a finding');
-  return record;
-}
 
 describe('LEEF encoding', () => {
   it('writes a LEEF 2.0 header with the caret delimiter and QRadar keys', () => {

@@ -1,29 +1,18 @@
 // Line separators and invisible characters: no reader splits a record in two, and no text can hide or reorder itself.
 import { describe, expect, it } from 'vitest';
-import { encode, normalize } from '../../normalizers/index.js';
-import type { Finding, OutputFormat } from '../../normalizers/index.js';
-import { ctx, fixture } from './helpers.js';
+import { encode } from '../../normalizers/index.js';
+import type { OutputFormat } from '../../normalizers/index.js';
+import { postmanFindingWith as findingWith } from './helpers.js';
 import { INVISIBLE_CHARACTERS as INVISIBLE } from './hostile-arbitraries.js';
 import { splittersThatCut } from './line-splitters.js';
 import { parseCef } from './parsers/cef-parse.js';
 import { parseLeef } from './parsers/leef-parse.js';
 
-const POSTMAN = 'project_snapshot-v0.snyk-docs-slack-lambda-postman';
 const FORMATS: readonly OutputFormat[] = ['cef', 'leef', 'json', 'ecs'];
 
 // Every character a common reader treats as a line break (line-splitters.ts), besides CR, LF and NUL.
 const BREAKS = ['\u000b', '\u000c', '\u001c', '\u001d', '\u001e', '\u0085', '\u2028', '\u2029'];
 const FORGED = 'x\u2028LEEF:2.0|Evil|Forged|1|FORGED|^|sev=10^cat=forged';
-
-function findingWith(change: (data: Record<string, unknown>) => void): Finding {
-  const body = fixture(POSTMAN);
-  const issue = (body['newIssues'] as { issueData: Record<string, unknown> }[])[0];
-  if (issue === undefined) throw new Error('fixture changed');
-  change(issue.issueData);
-  const record = normalize(body, ctx())[0];
-  if (record?.kind !== 'finding') throw new Error('expected a finding');
-  return record;
-}
 
 function hex(ch: string): string {
   return `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;

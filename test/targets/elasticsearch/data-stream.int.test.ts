@@ -1,7 +1,7 @@
 // The Elasticsearch target's default: a data stream under the shipped index template, written with `create` only.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encode, facets, normalize } from '../../../normalizers/index.js';
-import type { EncodedRecord, OutputFormat } from '../../../src/record-batch.js';
+import { encodedRecord, type EncodedRecord, type OutputFormat } from '../../../src/record-batch.js';
 import { DEFAULT_INDEX, elasticsearchTargetSchema } from '../../../src/targets/elasticsearch/config.js';
 import { installIndexTemplate } from '../../../src/targets/elasticsearch/setup.js';
 import { buildElasticsearchTarget } from '../../../src/targets/elasticsearch/target.js';
@@ -15,17 +15,9 @@ let peer: ElasticsearchPeer;
 function fixtureRecords(format: OutputFormat): EncodedRecord[] {
   return GOLDEN_CASES.flatMap((c) => {
     const body = c.body ? c.body(readFixture(c.fixture).json) : readFixture(c.fixture).json;
-    return normalize(body, c.context).map((record) => {
-      const f = facets(record);
-      return {
-        id: f.recordId,
-        time: f.time,
-        kind: f.kind,
-        severity: f.severity,
-        format,
-        body: encode(record, format),
-      };
-    });
+    return normalize(body, c.context).map((record) =>
+      encodedRecord(facets(record), format, encode(record, format)),
+    );
   });
 }
 
