@@ -6,6 +6,7 @@ import { afterAll } from 'vitest';
 import { spawnCli, waitForHttp, type CliProcess } from './cli.js';
 import { freePort } from './free-port.js';
 import { waitFor } from './forwarder.js';
+import { completeNdjsonLines } from './ndjson-file.js';
 
 export const PROCESS_SECRET = 'process-test-secret-0123456789abcdef';
 
@@ -77,11 +78,7 @@ export function isAlive(pid: number): boolean {
 }
 
 export function recordsIn(file: string): Array<{ record_id: string; transport_id: string }> {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { record_id: string; transport_id: string });
+  return completeNdjsonLines<{ record_id: string; transport_id: string }>(file);
 }
 
 /** Stops a process and waits for it; SIGKILL after a bounded wait so a hung daemon cannot hang the suite. */

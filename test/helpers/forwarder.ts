@@ -1,6 +1,6 @@
 // Starts a forwarder in this process against a test Redis, with a file target in a temp dir and captured logs.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -11,6 +11,7 @@ import { configSchema, type Config } from '../../src/config/schema.js';
 import { startDaemon, type Daemon, type Role } from '../../src/daemon.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
+import { completeNdjsonLines } from './ndjson-file.js';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
 
@@ -74,13 +75,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<TestFor
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>),
-    records: () =>
-      existsSync(outFile)
-        ? readFileSync(outFile, 'utf8')
-            .split('\n')
-            .filter((line) => line !== '')
-            .map((line) => JSON.parse(line) as Record<string, unknown>)
-        : [],
+    records: () => completeNdjsonLines(outFile),
     async stop() {
       await daemon.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // Starts a private redis-server on a free loopback port for one test file, and lets fault tests stop and restart it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -22,6 +22,8 @@ export interface TestRedis {
   start(): Promise<void>;
   /** Stops it and removes its data directory. */
   cleanup(): Promise<void>;
+  /** The last lines of the server's own log. */
+  logTail(lines?: number): string;
 }
 
 async function waitForPing(port: number, deadlineMs: number): Promise<void> {
@@ -48,7 +50,16 @@ async function waitForPing(port: number, deadlineMs: number): Promise<void> {
   throw new Error(`redis-server on port ${port} did not answer within ${deadlineMs} ms`);
 }
 
-export async function startTestRedis(): Promise<TestRedis> {
+export interface TestRedisOptions {
+  /**
+   * `everysec` (the default, as the embedded server) or `always`. Under `everysec` Redis may postpone its write(2) to
+   * the AOF for up to 2 s while a background fsync is slow, and still answer: a SIGKILL then loses acknowledged
+   * writes (redis.conf, "appendfsync"; aof.c, flushAppendOnlyFile). `always` writes and fsyncs before it answers.
+   */
+  appendfsync?: 'everysec' | 'always';
+}
+
+export async function startTestRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ssf-redis-'));
   let child: ChildProcess | undefined;
@@ -66,13 +77,16 @@ export async function startTestRedis(): Promise<TestRedis> {
         '--appendonly',
         'yes',
         '--appendfsync',
-        'everysec',
+        options.appendfsync ?? 'everysec',
         '--save',
         '',
         '--maxmemory-policy',
         'noeviction',
         '--protected-mode',
         'yes',
+        // Its own log beside its data: what it said about the AOF after a kill explains a fault test's outcome.
+        '--logfile',
+        join(dir, 'redis.log'),
       ],
       { stdio: 'ignore' },
     );
@@ -100,6 +114,10 @@ export async function startTestRedis(): Promise<TestRedis> {
     get pid() {
       return child?.pid ?? 0;
     },
+    logTail: (lines = 40) =>
+      existsSync(join(dir, 'redis.log'))
+        ? readFileSync(join(dir, 'redis.log'), 'utf8').split('\n').slice(-lines - 1).join('\n')
+        : '',
     pause: () => child?.kill('SIGSTOP'),
     resume: () => child?.kill('SIGCONT'),
     start,

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { completeNdjsonLines } from './ndjson-file.js';
 import type { TestPki } from './test-ca.js';
 
 /**
@@ -149,11 +150,7 @@ export async function startSyslogNg(pki: TestPki): Promise<TestSyslogNg> {
 
   function read(source: SourceName): ParsedMessage[] {
     const file = join(dir, `${source}.log`);
-    if (!existsSync(file)) return [];
-    return readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as ParsedMessage);
+    return completeNdjsonLines<ParsedMessage>(file);
   }
 
   await start();

@@ -11,6 +11,7 @@ import { spawnCli, type CliProcess } from '../helpers/cli.js';
 import { startForwarder, waitFor, type TestForwarder } from '../helpers/forwarder.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startScriptedCollector, type ScriptedCollector } from '../helpers/scripted-collector.js';
+import { completeJsonLines } from '../helpers/ndjson-file.js';
 import { fixture, postWebhook } from '../helpers/webhook.js';
 
 const body = fixture('project_snapshot-v0.snyk-labs-mock-webhook.snap_vulns.json');
@@ -175,13 +176,10 @@ describe('worker killed mid-send', () => {
     expect(letter?.failedReason).toBe('job stalled more than allowable limit');
     const line = await waitFor(
       () =>
-        third
-          .output()
-          .split('\n')
-          .filter((text) => text.startsWith('{'))
-          .map(
-            (text) => JSON.parse(text) as { level: string; message: string; target?: string; code?: string },
-          )
+        completeJsonLines<{ level: string; message: string; target?: string; code?: string }>(
+          third.output(),
+          (text) => text.startsWith('{'),
+        )
           .find((entry) => entry.target === 'siem' && entry.message.includes('dead-letter queue')),
       10_000,
       'the dead-letter log line',
