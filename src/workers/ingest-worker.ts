@@ -1,4 +1,5 @@
 // The ingest worker: normalises one stored delivery and adds one target job per enabled target to its own queue.
+import { availableParallelism } from 'node:os';
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'winston';
 import type { Config, RetryConfig } from '../config/schema.js';
@@ -17,7 +18,8 @@ import type { Counters } from '../telemetry/counters.js';
 import { createRetryLog } from '../telemetry/rate-limited-log.js';
 import { noteRedisError } from '../telemetry/redis-link-log.js';
 import { fanOutTargets } from './fan-out.js';
-import { createFanOutPool, targetJobId } from './fan-out-pool.js';
+import { createFanOutPool } from './fan-out-pool.js';
+import { targetJobId } from './target-job-store.js';
 import { settlesWithin } from '../lifecycle/close-within.js';
 
 export { fanOut } from './fan-out.js';
@@ -85,10 +87,12 @@ export function createIngestWorker(options: IngestWorkerOptions) {
     options.workers.keepCompletedSeconds,
   );
   const targets = fanOutTargets(options.targets);
-  // Parsing, normalising, encoding and storing the target jobs run in threads, one job per thread: the event loop
-  // that serves the receiver and renews this worker's job locks only waits for the counts (fan-out-pool.ts).
+  // Large deliveries are parsed, normalised, encoded and stored in threads, one job per thread, so the event loop that
+  // serves the receiver and renews this worker's job locks only waits for the counts; small ones are fanned out here
+  // (fan-out-pool.ts, INLINE_MAX_BYTES). One thread per CPU at most: the work is CPU-bound, and each thread may take
+  // up to FAN_OUT_HEAP_MB for one payload, so more threads would only add memory.
   const pool = createFanOutPool({
-    size: options.concurrency,
+    size: Math.min(options.concurrency, availableParallelism()),
     store: { connection: options.connection, prefix: options.prefix, jobOptions },
     resourceLimits: { maxOldGenerationSizeMb: FAN_OUT_HEAP_MB },
   });

@@ -1,4 +1,5 @@
-// The fan-out threads: a payload error is final, a thread that runs out of heap fails its task and is replaced.
+// The fan-out pool: a payload error is final in a thread and inline, a thread that runs out of heap fails its task
+// and is replaced, and only bodies above the inline limit go to a thread.
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IngestJobData } from '../../src/queue/jobs.js';
@@ -27,17 +28,24 @@ afterEach(async () => {
 });
 
 describe('fan-out pool', () => {
-  it('answers a payload it cannot understand with the PayloadError message, not a failure', async () => {
-    pool = createFanOutPool({ size: 1, store });
-    await expect(pool.run(delivery('{"newIssues": []}'), 'd-1', targets)).resolves.toEqual({
-      ok: false,
-      payloadError: 'Invalid Snyk payload at project: project must be an object',
-    });
-    await expect(pool.run(delivery('not json'), 'd-2', targets)).resolves.toEqual({
-      ok: false,
-      payloadError: 'Invalid Snyk payload at (root): the stored body is not JSON',
-    });
-  }, 60_000);
+  it.each([
+    ['in a thread', 0],
+    ['on the calling thread', undefined],
+  ])(
+    'answers a payload it cannot understand with the PayloadError message, not a failure (%s)',
+    async (_, inlineMaxBytes) => {
+      pool = createFanOutPool({ size: 1, store, inlineMaxBytes });
+      await expect(pool.run(delivery('{"newIssues": []}'), 'd-1', targets)).resolves.toEqual({
+        ok: false,
+        payloadError: 'Invalid Snyk payload at project: project must be an object',
+      });
+      await expect(pool.run(delivery('not json'), 'd-2', targets)).resolves.toEqual({
+        ok: false,
+        payloadError: 'Invalid Snyk payload at (root): the stored body is not JSON',
+      });
+    },
+    60_000,
+  );
 
   it('fails the task of a thread that runs out of heap, and keeps serving with a new thread', async () => {
     // Room for the 32 MiB body as it arrives, not for the objects that parsing it makes. (A heap smaller than the
@@ -47,4 +55,15 @@ describe('fan-out pool', () => {
     await expect(pool.run(delivery(body), 'd-3', targets)).rejects.toThrow(/fan-out thread/);
     await expect(pool.run(delivery('[]'), 'd-4', targets)).resolves.toMatchObject({ ok: false });
   }, 120_000);
+
+  it('fans out on the calling thread up to the inline limit, in a thread above it', async () => {
+    pool = createFanOutPool({ size: 1, store, inlineMaxBytes: 1024 });
+    await expect(pool.run(delivery('{"newIssues": []}'), 'd-5', targets)).resolves.toMatchObject({
+      ok: false,
+    });
+    expect(pool.threads()).toBe(0);
+    const large = JSON.stringify({ newIssues: [], padding: 'x'.repeat(4096) });
+    await expect(pool.run(delivery(large), 'd-6', targets)).resolves.toMatchObject({ ok: false });
+    expect(pool.threads()).toBe(1);
+  }, 60_000);
 });
