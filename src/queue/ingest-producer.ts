@@ -20,6 +20,9 @@ export interface Enqueued {
   duplicate: boolean;
 }
 
+/** How often a receiver writes the time of Snyk's last delivery to Redis, at most. */
+const CONTACT_WRITE_INTERVAL_MS = 1000;
+
 /** Ingest jobs retry only on infrastructure errors (a Redis hiccup while fanning out); bad payloads fail at once. */
 const INGEST_ATTEMPTS = 10;
 
@@ -48,6 +51,8 @@ export function createIngestProducer(options: IngestProducerOptions) {
   // counted.
   queue.on('error', clientErrorListener('ingest_queue'));
 
+  let contactNotedAt = 0;
+
   return {
     queue,
     /**
@@ -64,9 +69,15 @@ export function createIngestProducer(options: IngestProducerOptions) {
       const existed = dedup
         ? options.client.exists(queue.toKey(deliveryId), queue.toKey(`de:${deliveryId}`)).catch(() => 0)
         : Promise.resolve(0);
-      void noteSnykContact(options.client, options.prefix, 'delivery').catch(
-        clientErrorListener('receiver_redis'),
-      );
+      // snyk_last_delivery_timestamp_seconds has a resolution of seconds: one write a second is enough, not one
+      // per delivery during a burst.
+      const now = Date.now();
+      if (now - contactNotedAt >= CONTACT_WRITE_INTERVAL_MS) {
+        contactNotedAt = now;
+        void noteSnykContact(options.client, options.prefix, 'delivery').catch(
+          clientErrorListener('receiver_redis'),
+        );
+      }
       await queue.add(INGEST_JOB, data, {
         jobId: deliveryId,
         // Throttle-mode deduplication: the key expires after the window whether or not the job is still kept.
