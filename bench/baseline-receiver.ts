@@ -1,4 +1,5 @@
 // The least a durable webhook receiver in Node can do: node:http, an HMAC check of the body, one LPUSH, then 202.
+// A ping (X-Snyk-Event: ping/…) is answered 200 after the HMAC check and stored nowhere, as the forwarder does.
 // Usage (bench/end-to-end.ts starts it): tsx bench/baseline-receiver.ts PORT REDIS_URL SECRET
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -25,6 +26,11 @@ const server = createServer((req, res) => {
     const body = Buffer.concat(chunks);
     if (!signatureMatches(body, req.headers['x-hub-signature'])) {
       res.writeHead(401).end();
+      return;
+    }
+    // The forwarder answers pings without a job (src/receiver/webhook.ts): so does the baseline.
+    if (String(req.headers['x-snyk-event']).startsWith('ping/')) {
+      res.writeHead(200).end();
       return;
     }
     // Stored before the answer, as the forwarder does: 202 only once Redis has the body.

@@ -29,6 +29,15 @@ export type { Fitted } from './fit.js';
 export { LIMITS } from './limits.js';
 export { KNOWN_EVENTS } from './registry.js';
 export { PRODUCT_VERSION } from './version.js';
+export { findingKey, findingKeys } from './finding-key.js';
+export { readRestIssue, type RestIssue } from './snyk/read-rest-issue.js';
+export {
+  RECONCILE_EVENT,
+  reconciledFinding,
+  reconciledFindings,
+  reconciledRecordId,
+  type ReconcileContext,
+} from './reconciled.js';
 
 /** Turns one delivery into records: ping/* → [], unknown events → one generic record. Throws PayloadError. */
 export function normalize(payload: unknown, context: DeliveryContext): NormalizedRecord[] {

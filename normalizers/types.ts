@@ -206,6 +206,11 @@ export interface Finding extends RecordBase {
   action: 'issue_introduced' | 'issue_resolved';
   severity: Severity;
   issue: IssueInfo;
+  /**
+   * Set on a record that reconciliation against Snyk's REST API emitted for a delivery that never arrived
+   * (docs/reconcile.md); absent on every record made from a webhook.
+   */
+  reconciled?: true;
 }
 
 export interface SeverityCounts {

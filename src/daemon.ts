@@ -1,10 +1,8 @@
 // Starts the forwarder: Redis (embedded or configured), receiver and/or workers, admin listener; reloads, probes, stops.
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import { LOG_LEVELS, type Config } from './config/schema.js';
-import type { TlsConfig } from './net/tls.js';
 import { openEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
 import {
   createAdminClient,
@@ -12,7 +10,9 @@ import {
   createProducerClient,
   redisAddress,
   workerConnectionOptions,
+  type RedisClient,
 } from './redis/connection.js';
+import { configuredEndpoint, type RedisEndpoint } from './redis/endpoint.js';
 import { inspectRedis, warnAboutRedis } from './redis/check.js';
 import { createIngestProducer } from './queue/ingest-producer.js';
 import { createReceiverApp } from './receiver/app.js';
@@ -32,6 +32,7 @@ import { startAdminListener, type AdminListener } from './admin/listener.js';
 import { adminToken } from './admin/token.js';
 import { createSnykClient } from './snyk/client.js';
 import { startHeartbeat } from './snyk/heartbeat.js';
+import { startReconcileSchedule } from './reconcile/schedule.js';
 import { recordPing } from './snyk/ping-store.js';
 import { snykToken } from './snyk/token.js';
 
@@ -64,6 +65,7 @@ export interface Daemon {
   receiverUrl: string | undefined;
   /** Base URL of the admin listener (/metrics, /healthz, /readyz, /admin/queues), which every role runs. */
   adminUrl: string;
+  /** The Redis URL, or for a Cluster or Sentinel where it is (redisAddress: no password). */
   redisUrl: string;
   /** This daemon's metrics (its own prom-client registry), rendered at the admin listener's /metrics. */
   counters: Counters;
@@ -93,15 +95,21 @@ export const STOP_MARGIN_MS = 15_000;
 async function resolveRedis(
   config: Readonly<Config>,
   logger: Logger,
-): Promise<{ url: string; tls?: TlsConfig | undefined; embedded?: EmbeddedRedis }> {
-  if (config.redis.url) return { url: config.redis.url, tls: config.redis.tls };
+): Promise<{ endpoint: RedisEndpoint; embedded?: EmbeddedRedis }> {
+  const configured = configuredEndpoint(config.redis);
+  if (configured) {
+    // A Cluster or Sentinel password is no URL: the log redaction must know it as well.
+    for (const secret of [config.redis.password, config.redis.sentinelPassword])
+      if (secret !== undefined) secretRegistry.add(secret);
+    return { endpoint: configured };
+  }
   const embedded = await openEmbeddedRedis({ dataDir: config.dataDir, logger });
   secretRegistry.add(embedded.password);
-  return { url: embedded.url, embedded };
+  return { endpoint: { kind: 'single', url: embedded.url }, embedded };
 }
 
-async function checkRedis(url: string, tls: TlsConfig | undefined, logger: Logger): Promise<void> {
-  const client = createAdminClient(url, tls);
+async function checkRedis(endpoint: RedisEndpoint, logger: Logger): Promise<void> {
+  const client = createAdminClient(endpoint);
   // A failed connect() is logged below; the events are logged (rate-limited) and counted too.
   client.on('error', clientErrorListener('redis_check'));
   try {
@@ -168,23 +176,25 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       for (const listener of fatalListeners) listener(reason);
     });
   }
-  await checkRedis(redis.url, redis.tls, logger);
+  await checkRedis(redis.endpoint, logger);
   // One "Redis connection lost." and one "regained." line per outage for the whole process (docs/operations.md).
-  const link = watchRedisLink(createLinkClient(redis.url, redis.tls), {
-    logger,
-    address: redisAddress(redis.url),
-  });
+  const linkClient = createLinkClient(redis.endpoint);
+  const link = watchRedisLink(linkClient, { logger, address: redisAddress(redis.endpoint) });
 
   let receiverUrl: string | undefined;
   let admin: AdminListener | undefined;
   let workers: PipelineWorkers | undefined;
-  let producerClient: Redis | undefined;
+  let producerClient: RedisClient | undefined;
   let secrets: string[] = [];
 
   try {
     if (role !== 'receiver') {
       const pipeline = startPipelineWorkers({
-        connection: workerConnectionOptions(redis.url, redis.tls),
+        connection: workerConnectionOptions(redis.endpoint),
+        // The link connection is the process's own view of Redis: workers whose connections stay down while it
+        // answers are rebuilt (lifecycle/stuck-connections.ts).
+        redisAnswers: () =>
+          probeWithin('link', () => ping(linkClient), PROBE_TIMEOUT_MS).then((result) => result.ok),
         config,
         counters,
         logger,
@@ -205,12 +215,31 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       logger.info('Workers started.', {
         targets: config.targets.map((t) => `${t.name} (${t.type}, ${t.format})`),
       });
+      // Reconciliation with Snyk's REST API: one run per period across the worker processes (docs/reconcile.md).
+      if (config.snyk.reconcile.everyMinutes > 0) {
+        const token = snykToken(config.snyk) ?? '';
+        secretRegistry.add(token);
+        const schedule = await startReconcileSchedule({
+          connection: workerConnectionOptions(redis.endpoint),
+          config,
+          token,
+          counters,
+          logger,
+        });
+        stops.unshift({
+          name: 'reconciliation',
+          run: async (_deadline, grace) => {
+            await schedule.close(grace);
+            return 'stopped';
+          },
+        });
+      }
     }
 
     if (role !== 'worker') {
       secrets = webhookSecrets(config, logger);
       for (const secret of secrets) secretRegistry.add(secret);
-      const client = createProducerClient(redis.url, config.redis.commandTimeoutMs, redis.tls);
+      const client = createProducerClient(redis.endpoint, config.redis.commandTimeoutMs);
       producerClient = client;
       // The receiver answers 503 while the client is not ready; its reconnection errors are logged and counted.
       client.on('error', clientErrorListener('receiver_redis'));
@@ -288,8 +317,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
       config: config.admin,
       token: adminToken(config.admin),
       redis: {
-        url: redis.url,
-        tls: redis.tls,
+        endpoint: redis.endpoint,
         prefix: config.redis.prefix,
         commandTimeoutMs: config.redis.commandTimeoutMs,
       },
@@ -399,7 +427,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
     receiverUrl,
     // Set in the try block above, or startDaemon threw.
     adminUrl: (admin as AdminListener).url,
-    redisUrl: redis.url,
+    redisUrl: redis.endpoint.kind === 'single' ? redis.endpoint.url : redisAddress(redis.endpoint),
     counters,
     health,
     ready,

@@ -201,6 +201,8 @@ function findingPairs(ext: Extension, record: Finding): void {
   // Set only when the record was cut to fit a target's size limit (fit.ts): `description, issue_title`.
   const truncated = record.truncatedFields;
   if (truncated !== undefined) ext.add('snykTruncated', joinList(truncated), L.userDefined);
+  // Set only on a record reconciliation emitted from Snyk's REST API for a lost delivery (docs/reconcile.md).
+  if (record.reconciled === true) ext.add('snykReconciled', 'true', L.userDefined);
   // The advisory is markdown of several KB; msg keeps its first 1023 characters, `request` links the rest.
   ext.add('msg', issue.description, L.msg);
   ext.labelled('cn2', 'Has Fix', issue.hasFix ? 1 : 0, 0);

@@ -77,7 +77,9 @@ function eventFields(record: NormalizedRecord): Doc {
       : record.kind === 'summary'
         ? 'snyk.snapshots'
         : 'snyk.events';
-  event['provider'] = 'snyk-webhook';
+  // A reconciled record comes from Snyk's REST API, not from a webhook (docs/reconcile.md).
+  event['provider'] =
+    record.kind === 'finding' && record.reconciled === true ? 'snyk-rest-api' : 'snyk-webhook';
   event['id'] = record.recordId;
   event['created'] = record.delivery.receivedAt;
   if (record.kind === 'finding') {

@@ -70,6 +70,8 @@ export function commonFlat(record: NormalizedRecord): FlatRecord {
   }
   // Only on a record cut to fit a target's size limit (fit.ts): which free-text fields lost text.
   if (record.truncatedFields !== undefined) setList(out, 'truncated_fields', record.truncatedFields);
+  // Only on a record reconciliation emitted from Snyk's REST API for a lost delivery (docs/reconcile.md).
+  if (record.kind === 'finding' && record.reconciled === true) out['reconciled'] = true;
   return out;
 }
 

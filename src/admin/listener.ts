@@ -12,7 +12,7 @@ import { INGEST_QUEUE, targetQueueName } from '../queue/names.js';
 import { cachedQueueStats, readQueueStats } from '../queue/queue-stats.js';
 import { closeServer } from '../receiver/server.js';
 import { createProducerClient } from '../redis/connection.js';
-import type { TlsConfig } from '../net/tls.js';
+import type { RedisEndpoint } from '../redis/endpoint.js';
 import { clientErrorListener } from '../telemetry/client-errors.js';
 import type { Counters } from '../telemetry/counters.js';
 import { createAdminApp, DASHBOARD_PATH } from './app.js';
@@ -23,7 +23,7 @@ export interface AdminListenerOptions {
   config: AdminConfig;
   /** The admin token, read at start (admin/token.ts); undefined: no dashboard, and /metrics stays open. */
   token: string | undefined;
-  redis: { url: string; tls: TlsConfig | undefined } & Pick<RedisConfig, 'prefix' | 'commandTimeoutMs'>;
+  redis: { endpoint: RedisEndpoint } & Pick<RedisConfig, 'prefix' | 'commandTimeoutMs'>;
   targets: readonly string[];
   /** Orgs the heartbeat pings: each gets its own snyk_last_ping_timestamp_seconds series (admin/scrape.ts). */
   snykOrgs?: readonly string[];
@@ -64,7 +64,7 @@ async function listen(server: Server, port: number, host: string): Promise<void>
 export async function startAdminListener(options: AdminListenerOptions): Promise<AdminListener> {
   const { config, token, redis, counters, logger } = options;
   // Fails fast while Redis is down (a scrape must answer within Prometheus' timeout), reconnects by itself.
-  const client = createProducerClient(redis.url, redis.commandTimeoutMs, redis.tls);
+  const client = createProducerClient(redis.endpoint, redis.commandTimeoutMs);
   client.on('error', clientErrorListener('admin_redis'));
   // The first scrapes should find it connected; with Redis down the scrape answers redis_up 0 until it is.
   await waitForReady(client, 3000);

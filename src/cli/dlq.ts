@@ -162,7 +162,7 @@ export async function runDlq(argv: string[], io: DlqIo = terminalIo()): Promise<
   const logger = createLogger({ level: 'warn', format: 'json', stream: io.stderr });
   const redis = await openAdminRedis(config, logger);
   const store = openDeadLetters({
-    connection: workerConnectionOptions(redis.url, config.redis.url ? config.redis.tls : undefined),
+    connection: workerConnectionOptions(redis.endpoint),
     prefix: config.redis.prefix,
     targets: config.targets.map((target) => target.name),
   });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point of the snyk-siem-forwarder command: dispatches to start, validate, send-sample, dlq, queue, targets, webhooks.
+// Entry point of the snyk-siem-forwarder command: dispatches to start, validate, send-sample, dlq, queue, targets, webhooks, reconcile.
 import { ConfigError, StartupError } from '../errors.js';
 import { packageVersion } from '../telemetry/version.js';
 import { UsageError } from './args.js';
@@ -17,6 +17,7 @@ Commands:
   targets test  Send one synthetic finding to each target and report OK or the failure
   targets setup Install a target's SIEM-side setup (the Elasticsearch index template)
   webhooks      Create, list, ping, delete or rotate an org's Snyk webhooks (v1 API, SNYK_TOKEN)
+  reconcile     Compare Snyk's open issues (REST API) with what was forwarded; emit what is missing
   version       Print the version (also --version)
 
 Run "snyk-siem-forwarder <command> --help" for a command's options.
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
       : (await import('./targets-test.js')).runTargets(argv),
   queue: async (argv) => (await import('./queue-stats.js')).runQueue(argv),
   webhooks: async (argv) => (await import('./webhooks.js')).runWebhooks(argv),
+  reconcile: async (argv) => (await import('./reconcile.js')).runReconcile(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

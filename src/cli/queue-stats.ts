@@ -101,7 +101,7 @@ export async function runQueue(argv: string[]): Promise<number> {
   const { config } = loadConfig({ configFile: values.config });
   const logger = createLogger({ level: 'warn', format: 'json', stream: process.stderr });
   const redis = await openAdminRedis(config, logger);
-  const client = createProducerClient(redis.url, 5000, config.redis.url ? config.redis.tls : undefined);
+  const client = createProducerClient(redis.endpoint, 5000);
   // Reconnection errors are reported per read below; the event itself would only repeat them.
   client.on('error', () => undefined);
   const targets = config.targets.map((target) => target.name);

@@ -1,7 +1,7 @@
 // `snyk-siem-forwarder webhooks`: creates, lists, pings, deletes and rotates an org's Snyk webhooks through the v1 API.
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
@@ -123,17 +123,19 @@ function clientFor(config: Readonly<Config>): SnykClient {
 }
 
 /** The forwarder's Redis (REDIS_URL, or the running embedded server), where the receivers record each ping. */
-async function openForwarderRedis(config: Readonly<Config>): Promise<{ client: Redis; admin: AdminRedis }> {
+async function openForwarderRedis(
+  config: Readonly<Config>,
+): Promise<{ client: Redis | Cluster; admin: AdminRedis }> {
   const logger = createLogger({ level: 'warn', format: 'json', stream: process.stderr });
   const admin = await openAdminRedis(config, logger);
-  const client = createProducerClient(admin.url, 5000, config.redis.url ? config.redis.tls : undefined);
+  const client = createProducerClient(admin.endpoint, 5000);
   // Failures surface as the rejections of the commands below.
   client.on('error', () => undefined);
   await waitForReady(client, 5000);
   return { client, admin };
 }
 
-async function closeRedis(redis: { client: Redis; admin: AdminRedis }): Promise<void> {
+async function closeRedis(redis: { client: Redis | Cluster; admin: AdminRedis }): Promise<void> {
   redis.client.disconnect();
   await redis.admin.close();
 }
@@ -202,7 +204,7 @@ async function confirmPing(
   fingerprint: string | undefined,
   request?: () => Promise<void>,
 ): Promise<number> {
-  let redis: { client: Redis; admin: AdminRedis };
+  let redis: { client: Redis | Cluster; admin: AdminRedis };
   try {
     redis = await openForwarderRedis(config);
   } catch (error) {

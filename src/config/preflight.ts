@@ -11,6 +11,7 @@ import { snykTokenProblem } from '../snyk/token.js';
 import { buildTarget } from '../targets/registry.js';
 import { createLogger } from '../telemetry/logger.js';
 import type { Config } from './schema.js';
+import { configuredEndpoint } from '../redis/endpoint.js';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
@@ -107,7 +108,7 @@ export async function preflightProblems(config: Readonly<Config>, logger?: Logge
       format: 'json',
       stream: new Writable({ write: (_chunk, _encoding, done) => done() }),
     });
-  const problems = config.redis.url ? tlsProblems(config.redis.tls, 'redis.') : [];
+  const problems = configuredEndpoint(config.redis) ? tlsProblems(config.redis.tls, 'redis.') : [];
   const tokenProblem = adminTokenProblem(config.admin);
   if (tokenProblem !== undefined) problems.push(tokenProblem);
   const snykProblem = snykTokenProblem(config.snyk);

@@ -1,6 +1,7 @@
 // The one configuration schema: YAML file and environment variables are both validated against it, once.
 import { z } from 'zod';
 import { checkRedisUrl } from '../redis/connection.js';
+import { checkHostPort, hashTagOf } from '../redis/endpoint.js';
 import { tlsSchema } from '../net/tls.js';
 import { targetSchema } from '../targets/target-schema.js';
 import { DEFAULT_API_URL, parseApiUrl } from '../snyk/regions.js';
@@ -72,6 +73,12 @@ export const receiverSchema = receiverFields.refine(
   },
 );
 
+/** A `host:port` address of a Cluster node or a sentinel, checked with the parser start connects with. */
+const hostPortSchema = z.string().superRefine((address, ctx) => {
+  const problem = checkHostPort(address);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 export const redisSchema = z
   .strictObject({
     /** redis:// or rediss:// URL; unset starts an embedded redis-server under dataDir. */
@@ -83,8 +90,19 @@ export const redisSchema = z
         if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
       })
       .optional(),
+    /** Redis Cluster: some of its nodes as host:port; the others are learnt from them (CLUSTER SLOTS). */
+    cluster: z.strictObject({ nodes: z.array(hostPortSchema).min(1, 'list at least one node') }).optional(),
+    /** Redis Sentinel: the sentinels as host:port; they name the current master of `name`. */
+    sentinels: z.array(hostPortSchema).min(1, 'list at least one sentinel').optional(),
+    /** The master group name the sentinels monitor (`sentinel monitor <name> …`). */
+    name: z.string().min(1).optional(),
+    /** User (ACL) and password of the Cluster nodes, or of the master and replicas behind Sentinel. */
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    /** Password of the sentinels themselves (`requirepass` in sentinel.conf), when they have one. */
+    sentinelPassword: z.string().min(1).optional(),
     /**
-     * Prefix of every queue key. On Redis Cluster wrap it in braces (a hash tag, e.g. "{snyk-siem}") so that each
+     * Prefix of every queue key. On Redis Cluster it must hold a hash tag in braces (e.g. "{snyk-siem}") so that each
      * queue's keys share one slot.
      */
     prefix: z
@@ -93,12 +111,55 @@ export const redisSchema = z
       .default('snyk-siem'),
     /** Receiver: how long an enqueue may wait for Redis before answering 503. */
     commandTimeoutMs: z.number().int().min(100).max(10_000).default(1500),
-    /** TLS for a rediss:// URL: a private CA, a client certificate (files read at start). */
+    /** TLS for a rediss:// URL, or to every Cluster node or sentinel and master: a private CA, a client certificate. */
     tls: tlsSchema.optional(),
   })
-  .refine((redis) => redis.tls === undefined || redis.url?.startsWith('rediss://') === true, {
-    message: 'redis.tls needs a rediss:// URL',
-    path: ['tls'],
+  .superRefine((redis, ctx) => {
+    const problem = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    const kinds = [
+      redis.url && 'redis.url',
+      redis.cluster && 'redis.cluster',
+      redis.sentinels && 'redis.sentinels',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    if (kinds.includes(','))
+      problem(
+        redis.cluster ? 'cluster' : 'sentinels',
+        `${kinds} each name a whole Redis; set only one of them (a URL for one server, cluster.nodes for a Cluster, sentinels and name for Sentinel)`,
+      );
+    if (redis.sentinels && redis.name === undefined)
+      problem(
+        'name',
+        'Sentinel needs the master group name the sentinels monitor ("sentinel monitor <name> …")',
+      );
+    if (redis.name !== undefined && !redis.sentinels)
+      problem('name', 'is the Sentinel master group name: set redis.sentinels too, or remove it');
+    if (redis.sentinelPassword !== undefined && !redis.sentinels)
+      problem('sentinelPassword', 'is only used with redis.sentinels');
+    for (const key of ['username', 'password'] as const)
+      if (redis[key] !== undefined && !redis.cluster && !redis.sentinels)
+        problem(
+          key,
+          redis.url
+            ? `with redis.url, write the ${key === 'username' ? 'user' : key} in the URL (redis://user:password@host:port)`
+            : 'is only used with redis.cluster or redis.sentinels',
+        );
+    // BullMQ's scripts touch several keys of a queue at once; on a Cluster they must share a slot
+    // (https://docs.bullmq.io/patterns/redis-cluster).
+    if (redis.cluster && hashTagOf(redis.prefix) === undefined)
+      problem(
+        'prefix',
+        `Redis Cluster needs a hash tag in the prefix, so that each queue's keys share one slot: write it in braces, e.g. "{${redis.prefix.replace(/[{}]/g, '') || 'snyk-siem'}}" (REDIS_PREFIX)`,
+      );
+    if (
+      redis.tls !== undefined &&
+      !redis.cluster &&
+      !redis.sentinels &&
+      redis.url?.startsWith('rediss://') !== true
+    )
+      problem('tls', 'redis.tls needs a rediss:// URL, redis.cluster or redis.sentinels');
   });
 
 export const retrySchema = z.strictObject({
@@ -255,10 +316,48 @@ export const snykSchema = z
       .optional(),
     /** Minutes between heartbeat pings; 0 turns the heartbeat off. Fractions are allowed (tests use seconds). */
     heartbeatMinutes: z.number().min(0).max(1440).default(0),
+    /**
+     * Reconciliation with Snyk's REST API (docs/reconcile.md): finds the findings whose webhook delivery was lost and
+     * emits them to the targets. The `reconcile` command runs it by hand.
+     */
+    reconcile: z
+      .strictObject({
+        /**
+         * Minutes between scheduled runs, once per period across every worker process (a BullMQ job scheduler);
+         * 0 turns the schedule off. Fractions are allowed (tests use seconds).
+         */
+        everyMinutes: z.number().min(0).max(10_080).default(0),
+        /** Organizations the schedule reconciles, each with its own reconcile_* metrics. */
+        orgs: z.array(orgIdSchema).max(100).default([]),
+      })
+      .default({ everyMinutes: 0, orgs: [] }),
   })
   .refine((snyk) => snyk.token === undefined || snyk.tokenFile === undefined, {
     path: ['tokenFile'],
     message: 'set snyk.token (SNYK_TOKEN) or snyk.tokenFile, not both',
+  })
+  .superRefine((snyk, ctx) => {
+    const { everyMinutes, orgs } = snyk.reconcile;
+    if (everyMinutes === 0) return;
+    if (everyMinutes < 0.05)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reconcile', 'everyMinutes'],
+        message: 'must be 0 (off) or at least 0.05 (3 seconds)',
+      });
+    if (orgs.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reconcile', 'orgs'],
+        message: 'the reconciliation schedule needs at least one organization ID to reconcile',
+      });
+    if (snyk.token === undefined && snyk.tokenFile === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message:
+          'the reconciliation schedule needs an API token: set SNYK_TOKEN, SNYK_TOKEN_FILE or snyk.tokenFile',
+      });
   })
   .superRefine((snyk, ctx) => {
     if (snyk.heartbeatMinutes === 0) return;

@@ -12,6 +12,8 @@ import { declareTargetSeries, forgetTargetSeries } from '../telemetry/series.js'
 import type { ReloadPlan } from './reload-plan.js';
 import { connected, ping, probeWithin, type ProbeResult } from './readiness.js';
 import { settlesWithin } from './close-within.js';
+import { stuckConnectionTracker, STUCK_AFTER_MS } from './stuck-connections.js';
+import { waitingJobsNobodyTakes } from './idle-queue.js';
 
 type DeliveryWorker = ReturnType<typeof createTargetWorker>;
 type IngestWorker = ReturnType<typeof createIngestWorker>;
@@ -27,6 +29,16 @@ export interface PipelineWorkersOptions {
   config: Readonly<Config>;
   counters: Counters;
   logger: Logger;
+  /**
+   * Whether Redis answers on a connection of the process that is not a worker's (the daemon's link connection);
+   * unset: each worker's own command connection is asked, so only a stuck blocking connection is noticed.
+   */
+  redisAnswers?: () => Promise<boolean>;
+  /**
+   * How often connections are looked at, how long a worker's may stay down (stuck-connections.ts), and how long its
+   * queue may have waiting jobs and none active (idle-queue.ts).
+   */
+  watch?: { everyMs: number; stuckAfterMs: number; idleAfterMs?: number };
 }
 
 export interface PipelineWorkers {
@@ -37,6 +49,14 @@ export interface PipelineWorkers {
   /** Lets active jobs finish within the grace period; true when every worker and target closed in time. */
   close(graceMs: number): Promise<boolean>;
 }
+
+/** How often each worker's connections and queue are looked at (stuck-connections.ts, idle-queue.ts). */
+const WATCH_MS = 5_000;
+/**
+ * How long jobs may wait with none active before the worker is rebuilt: a fetching worker takes them within its
+ * drain delay (5 s), so four times that is no false alarm, and records wait no more than about half a minute.
+ */
+const IDLE_AFTER_MS = 20_000;
 
 /** Builds every target or none: a target that cannot be built leaves the ones already built closed. */
 function buildAll(configs: readonly TargetConfig[], logger: Logger): Map<string, Target> {
@@ -98,38 +118,106 @@ export function startPipelineWorkers(options: PipelineWorkersOptions): PipelineW
     startDelivery(targetConfig, initial.get(targetConfig.name) as Target);
   let ingest = startIngest();
 
-  return {
-    async apply(next, plan) {
-      // Retry settings live in each worker's backoff strategy and in the job options the ingest worker adds.
-      const rebuild = plan.retryChanged ? [...plan.changed, ...plan.unchanged] : plan.changed;
-      const fresh = buildAll([...plan.added, ...rebuild], logger);
-      const grace = next.workers.shutdownGraceMs;
-      // Fan-out stops first, so no target job is added for a target that is being replaced; the ingest jobs that
-      // arrive meanwhile wait in Redis. Each closing worker finishes its active jobs: nothing is sent twice.
+  /** Every worker of the process by its probe name: `ingest`, `target-<name>`. */
+  function workersByName(): Array<{
+    name: string;
+    worker: IngestWorker['worker'] | DeliveryWorker['worker'];
+    backend: IngestWorker['worker']['backend'];
+  }> {
+    return [
+      { name: 'ingest', worker: ingest.worker, backend: ingest.worker.backend },
+      ...[...running.values()].map((entry) => ({
+        name: `target-${entry.config.name}`,
+        worker: entry.delivery.worker,
+        backend: entry.delivery.worker.backend,
+      })),
+    ];
+  }
+
+  // A worker whose connections stay down while Redis answers the process would wait for jobs forever, and only report
+  // not ready; it is rebuilt in place with new connections (its jobs wait in Redis meanwhile). A reload or a stop in
+  // progress owns the workers: one change at a time, and the watch skips its round while one runs.
+  const watchEvery = options.watch?.everyMs ?? WATCH_MS;
+  const stuckAfterMs = options.watch?.stuckAfterMs ?? STUCK_AFTER_MS;
+  const stuck = stuckConnectionTracker(stuckAfterMs);
+  // A worker whose connections all look ready can still have stopped fetching: jobs then wait with none active.
+  const idleAfterMs = options.watch?.idleAfterMs ?? IDLE_AFTER_MS;
+  const idle = stuckConnectionTracker(idleAfterMs);
+  let changing = false;
+  let turn: Promise<unknown> = Promise.resolve();
+  function exclusive(change: () => Promise<void>): Promise<void> {
+    const run = turn.then(async () => {
+      changing = true;
+      try {
+        await change();
+      } finally {
+        changing = false;
+      }
+    });
+    turn = run.catch(() => undefined);
+    return run;
+  }
+  async function restartWorker(name: string): Promise<void> {
+    const grace = config.workers.shutdownGraceMs;
+    if (name === 'ingest') {
       await ingest.close(grace);
-      await Promise.all([...plan.removed, ...rebuild].map((target) => stopDelivery(target.name, grace)));
-      config = next;
-      for (const target of plan.removed) forgetTargetSeries(counters, target.name);
-      for (const target of plan.added) declareTargetSeries(counters, target.name);
-      for (const target of [...plan.added, ...rebuild])
-        startDelivery(target, fresh.get(target.name) as Target);
       ingest = startIngest();
+      return;
+    }
+    const entry = [...running.values()].find((candidate) => `target-${candidate.config.name}` === name);
+    if (!entry) return;
+    await entry.delivery.close(grace);
+    startDelivery(entry.config, entry.target);
+  }
+  async function watchConnections(): Promise<void> {
+    const workers = workersByName();
+    stuck.keepOnly(workers.map((entry) => entry.name));
+    idle.keepOnly(workers.map((entry) => entry.name));
+    for (const { name, worker, backend } of workers) {
+      const [command, blocking, redisAnswers, unserved] = await Promise.all([
+        probeWithin(name, async () => ping(await backend.client), 2000),
+        probeWithin(name, async () => connected(await backend.blockingClient), 2000),
+        options.redisAnswers?.().catch(() => false),
+        waitingJobsNobodyTakes(worker).catch(() => undefined),
+      ]);
+      const seen = { redisAnswers: redisAnswers ?? command.ok, workerReady: command.ok && blocking.ok };
+      if (changing) continue;
+      if (stuck.observe(name, seen)) {
+        logger.warn("A worker's connections stayed down while Redis answered; restarting that worker.", {
+          worker: name,
+          downForMs: stuckAfterMs,
+          detail: command.ok ? blocking.detail : command.detail,
+        });
+        await exclusive(() => restartWorker(name));
+        continue;
+      }
+      // Only a definite answer counts: a queue that could not be read says nothing about the worker.
+      if (unserved === undefined || !idle.observe(name, { redisAnswers: true, workerReady: !unserved }))
+        continue;
+      logger.warn('Jobs waited with none active while this worker was ready; restarting that worker.', {
+        worker: name,
+        idleForMs: idleAfterMs,
+      });
+      await exclusive(() => restartWorker(name));
+    }
+  }
+  const watch = setInterval(() => {
+    if (!changing) void watchConnections().catch(() => undefined);
+  }, watchEvery);
+  watch.unref();
+
+  return {
+    apply(next, plan) {
+      return exclusive(() => applyPlan(next, plan));
     },
     async probe(timeoutMs) {
-      const workers = [
-        { name: 'ingest', worker: ingest.worker },
-        ...[...running.values()].map((entry) => ({
-          name: `target-${entry.config.name}`,
-          worker: entry.delivery.worker,
-        })),
-      ];
       return Promise.all(
-        workers.map(({ name, worker }) =>
+        workersByName().map(({ name, backend }) =>
           probeWithin(
             `worker ${name}`,
             async () => {
-              await ping(await worker.backend.client);
-              connected(await worker.backend.blockingClient);
+              await ping(await backend.client);
+              connected(await backend.blockingClient);
             },
             timeoutMs,
           ),
@@ -137,6 +225,8 @@ export function startPipelineWorkers(options: PipelineWorkersOptions): PipelineW
       );
     },
     async close(graceMs) {
+      clearInterval(watch);
+      changing = true;
       // All at once, so the whole stop fits in one grace period: jobs the ingest worker still adds simply wait
       // in their target's queue for the next start.
       const entries = [...running.values()];
@@ -146,4 +236,20 @@ export function startPipelineWorkers(options: PipelineWorkersOptions): PipelineW
       return closed.every(Boolean);
     },
   };
+
+  async function applyPlan(next: Readonly<Config>, plan: ReloadPlan): Promise<void> {
+    // Retry settings live in each worker's backoff strategy and in the job options the ingest worker adds.
+    const rebuild = plan.retryChanged ? [...plan.changed, ...plan.unchanged] : plan.changed;
+    const fresh = buildAll([...plan.added, ...rebuild], logger);
+    const grace = next.workers.shutdownGraceMs;
+    // Fan-out stops first, so no target job is added for a target that is being replaced; the ingest jobs that
+    // arrive meanwhile wait in Redis. Each closing worker finishes its active jobs: nothing is sent twice.
+    await ingest.close(grace);
+    await Promise.all([...plan.removed, ...rebuild].map((target) => stopDelivery(target.name, grace)));
+    config = next;
+    for (const target of plan.removed) forgetTargetSeries(counters, target.name);
+    for (const target of plan.added) declareTargetSeries(counters, target.name);
+    for (const target of [...plan.added, ...rebuild]) startDelivery(target, fresh.get(target.name) as Target);
+    ingest = startIngest();
+  }
 }

@@ -1,5 +1,5 @@
 // Readiness as a real round trip: PING each Redis connection with a short deadline, never trust a cached status.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /** What a probe needs of a client: ioredis's, or BullMQ's view of the same connection. */
 export interface ProbedClient {
@@ -53,7 +53,7 @@ export function connected(client: ProbedClient | undefined): void {
 }
 
 /** Waits until the client is connected, or gives up quietly: readiness stays false until Redis is reachable. */
-export async function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
+export async function waitForReady(client: Redis | Cluster, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(done, timeoutMs);

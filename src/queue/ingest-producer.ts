@@ -1,7 +1,7 @@
 // The receiver's side of the ingest queue: stores one job per delivery, deduplicated on the signed body's hash.
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { INGEST_JOB, type IngestJobData } from './jobs.js';
 import { INGEST_QUEUE } from './names.js';
 import { closeWithin } from '../lifecycle/close-within.js';
@@ -9,7 +9,7 @@ import { clientErrorListener } from '../telemetry/client-errors.js';
 import { noteSnykContact } from './queue-stats.js';
 
 export interface IngestProducerOptions {
-  client: Redis;
+  client: Redis | Cluster;
   prefix: string;
   dedupWindowSeconds: number;
 }

@@ -1,5 +1,5 @@
 // Queue depth read from Redis in one pipelined round trip, for /metrics and `queue stats`; and the Snyk contact times.
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { INGEST_QUEUE, targetQueueName } from './names.js';
 
 /** The states `queue_jobs{state}` and `queue stats` report, in BullMQ's names ("waiting" is the `wait` list). */
@@ -44,7 +44,11 @@ export function snykPingByOrgKey(prefix: string): string {
 }
 
 /** Notes that Snyk reached a receiver now. Not awaited by the answer: a failure is left to the caller to report. */
-export function noteSnykContact(client: Redis, prefix: string, contact: SnykContact): Promise<unknown> {
+export function noteSnykContact(
+  client: Redis | Cluster,
+  prefix: string,
+  contact: SnykContact,
+): Promise<unknown> {
   return client.set(snykContactKey(prefix, contact), String(Date.now()));
 }
 
@@ -82,7 +86,7 @@ const KEY_SUFFIXES = ['wait', 'active', 'delayed', 'prioritized', 'failed', 'com
 type StatsPipeline = ChainableCommander &
   Record<typeof COMMAND, (...args: Array<string | number>) => unknown>;
 
-function statsPipeline(client: Redis): StatsPipeline {
+function statsPipeline(client: Redis | Cluster): StatsPipeline {
   // EVALSHA, falling back to EVAL when Redis does not know the script yet (ioredis defineCommand), in the pipeline.
   if (!(COMMAND in client)) client.defineCommand(COMMAND, { numberOfKeys: 6, lua: QUEUE_STATS_SCRIPT });
   return client.pipeline() as StatsPipeline;
@@ -93,7 +97,7 @@ function statsPipeline(client: Redis): StatsPipeline {
  * scripts are read-only and each touches one queue's keys, like BullMQ's own (so a hash-tag prefix serves a cluster).
  */
 export async function readQueueStats(
-  client: Redis,
+  client: Redis | Cluster,
   prefix: string,
   targets: readonly string[],
 ): Promise<ForwarderStats> {

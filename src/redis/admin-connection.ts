@@ -1,10 +1,11 @@
-// Finds the Redis the daemon uses, for CLI commands: REDIS_URL, else the running embedded server, never a new empty one.
+// Finds the Redis the daemon uses, for CLI commands: the configured one, else the running embedded server, never a new one.
 import type { Logger } from 'winston';
 import type { Config } from '../config/schema.js';
 import { openEmbeddedRedis } from './embedded.js';
+import { configuredEndpoint, type RedisEndpoint } from './endpoint.js';
 
 export interface AdminRedis {
-  url: string;
+  endpoint: RedisEndpoint;
   close(): Promise<void>;
 }
 
@@ -18,7 +19,8 @@ export async function openAdminRedis(
   logger: Logger,
   access: 'read' | 'write' = 'read',
 ): Promise<AdminRedis> {
-  if (config.redis.url) return { url: config.redis.url, close: async () => undefined };
+  const configured = configuredEndpoint(config.redis);
+  if (configured) return { endpoint: configured, close: async () => undefined };
   const embedded = await openEmbeddedRedis({
     dataDir: config.dataDir,
     logger,
@@ -26,7 +28,7 @@ export async function openAdminRedis(
     attachTimeoutMs: 5000,
   });
   return {
-    url: embedded.url,
+    endpoint: { kind: 'single', url: embedded.url },
     close: async () => {
       await embedded.stop();
     },

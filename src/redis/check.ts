@@ -1,5 +1,5 @@
 // Warns when the configured Redis can drop queued jobs: an eviction policy other than noeviction, or no persistence.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'winston';
 
 export interface RedisHealthReport {
@@ -9,7 +9,7 @@ export interface RedisHealthReport {
   version: string | undefined;
 }
 
-export async function inspectRedis(client: Redis): Promise<RedisHealthReport> {
+export async function inspectRedis(client: Redis | Cluster): Promise<RedisHealthReport> {
   const report: RedisHealthReport = {
     maxmemoryPolicy: undefined,
     aofEnabled: undefined,

@@ -1,23 +1,46 @@
 // ioredis clients for the two roles: the receiver's fails fast (503 instead of a hung request), the workers' waits.
 import type { RedisOptions as BullRedisOptions } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { TlsConfig } from '../net/tls.js';
 import { buildTlsOptions } from '../net/tls.js';
+import { CLUSTER_NODES, clusterOptions, useClusterConnections } from './cluster-connections.js';
+import { asEndpoint, type HostPort, type RedisEndpoint } from './endpoint.js';
 
-/** Options for BullMQ workers: blocking commands, retries forever, never gives up a command during an outage. */
-export function workerConnectionOptions(url: string, tlsConfig?: TlsConfig): BullRedisOptions {
-  const { host, port, username, password, db, tls } = parseRedisUrl(url, tlsConfig);
+/** A client of any endpoint: one server, a master behind Sentinel, or a Cluster. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * Options for BullMQ workers: blocking commands, retries forever, never gives up a command during an outage. Plain
+ * data, so that they cross into the fan-out threads; a Cluster is described by CLUSTER_NODES and built by the
+ * client factory of cluster-connections.ts, which this installs.
+ */
+export function workerConnectionOptions(
+  endpoint: RedisEndpoint | string,
+  tlsConfig?: TlsConfig,
+): BullRedisOptions {
+  const target = asEndpoint(endpoint, tlsConfig);
   // With an options object BullMQ 6 forces `null` only on the blocking connection (Worker.createBackend), so set it here.
-  return { host, port, username, password, db, tls, maxRetriesPerRequest: null, enableReadyCheck: true };
+  const waiting = { maxRetriesPerRequest: null, enableReadyCheck: true };
+  if (target.kind === 'single') {
+    const { host, port, username, password, db, tls } = parseRedisUrl(target.url, target.tls);
+    return { host, port, username, password, db, tls, ...waiting };
+  }
+  // ioredis's own option types are narrower than BullMQ's copy of them; the values are the same plain data.
+  if (target.kind === 'sentinel') return { ...sentinelOptions(target), ...waiting } as BullRedisOptions;
+  useClusterConnections();
+  return { [CLUSTER_NODES]: target.nodes, ...nodeOptions(target), ...waiting } as BullRedisOptions;
 }
 
 /**
  * The producer client. `enableOfflineQueue: false` rejects at once while Redis is known to be down, and
  * `commandTimeout` bounds a command written before ioredis noticed the drop (BullMQ guide, "Failing fast when Redis is down").
  */
-export function createProducerClient(url: string, commandTimeoutMs: number, tls?: TlsConfig): Redis {
-  return new Redis({
-    ...parseRedisUrl(url, tls),
+export function createProducerClient(
+  endpoint: RedisEndpoint | string,
+  commandTimeoutMs: number,
+  tls?: TlsConfig,
+): RedisClient {
+  return createClient(asEndpoint(endpoint, tls), {
     enableOfflineQueue: false,
     commandTimeout: commandTimeoutMs,
     maxRetriesPerRequest: 1,
@@ -29,9 +52,8 @@ export function createProducerClient(url: string, commandTimeoutMs: number, tls?
  * The link connection: it only watches whether Redis answers (telemetry/redis-link-log.ts). Like the producer it fails
  * fast while Redis is down, and it tries to reconnect every second at most, so that a Redis that is back is noticed.
  */
-export function createLinkClient(url: string, tls?: TlsConfig): Redis {
-  return new Redis({
-    ...parseRedisUrl(url, tls),
+export function createLinkClient(endpoint: RedisEndpoint | string, tls?: TlsConfig): RedisClient {
+  return createClient(asEndpoint(endpoint, tls), {
     enableOfflineQueue: false,
     // A PING to a hung Redis is dropped rather than kept until the connection closes.
     commandTimeout: 5000,
@@ -40,22 +62,72 @@ export function createLinkClient(url: string, tls?: TlsConfig): Redis {
   });
 }
 
-/** `host:port` of a Redis URL (`[host]:port` for IPv6), for log lines: never the user name or the password. */
-export function redisAddress(url: string): string {
-  const { host = '127.0.0.1', port = 6379 } = parseRedisUrl(url);
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+/**
+ * Where Redis is, for log lines: `host:port` of a URL (`[host]:port` for IPv6), the seed nodes of a Cluster, the
+ * master name and sentinels of Sentinel; never a user name or a password.
+ */
+export function redisAddress(endpoint: RedisEndpoint | string): string {
+  const target = asEndpoint(endpoint);
+  const show = ({ host, port }: HostPort) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (target.kind === 'cluster') return `cluster ${target.nodes.map(show).join(',')}`;
+  if (target.kind === 'sentinel') return `sentinel ${target.name} at ${target.sentinels.map(show).join(',')}`;
+  const { host = '127.0.0.1', port = 6379 } = parseRedisUrl(target.url);
+  return show({ host, port });
 }
 
 /** A short-lived client for start-up checks. */
-export function createAdminClient(url: string, tls?: TlsConfig): Redis {
+export function createAdminClient(endpoint: RedisEndpoint | string, tls?: TlsConfig): RedisClient {
   // One try, bounded: a start-up check must report, not wait for Redis.
-  return new Redis({
-    ...parseRedisUrl(url, tls),
+  return createClient(asEndpoint(endpoint, tls), {
     maxRetriesPerRequest: 1,
     lazyConnect: true,
     connectTimeout: 3000,
     retryStrategy: () => null,
   });
+}
+
+/** One client of the endpoint with these connection options (for a Cluster: of each node, and of the Cluster). */
+function createClient(endpoint: RedisEndpoint, options: RedisOptions): RedisClient {
+  if (endpoint.kind === 'single')
+    return new Redis({ ...parseRedisUrl(endpoint.url, endpoint.tls), ...options });
+  if (endpoint.kind === 'sentinel') return new Redis({ ...sentinelOptions(endpoint), ...options });
+  return new Cluster(endpoint.nodes, clusterOptions({ ...nodeOptions(endpoint), ...options }));
+}
+
+/** TLS of Cluster nodes and sentinels: each connection verifies its own host, unless a servername is configured. */
+function multiHostTls(tls: TlsConfig): RedisOptions['tls'] {
+  const options = buildTlsOptions(tls, '127.0.0.1');
+  if (tls.servername !== undefined) options.servername = tls.servername;
+  return options;
+}
+
+/** User, password and TLS of the data nodes. */
+function nodeOptions(endpoint: Exclude<RedisEndpoint, { kind: 'single' }>): RedisOptions {
+  const options: RedisOptions = {};
+  if (endpoint.username !== undefined) options.username = endpoint.username;
+  if (endpoint.password !== undefined) options.password = endpoint.password;
+  if (endpoint.tls !== undefined) options.tls = multiHostTls(endpoint.tls);
+  return options;
+}
+
+/**
+ * ioredis Sentinel options: the master is asked of the sentinels, and `failoverDetector` subscribes to their
+ * `+switch-master` so that every connection moves to the new master at once rather than at its next error
+ * (ioredis README, "Sentinel"). With TLS, the sentinels are reached over TLS too (`enableTLSForSentinelMode`).
+ */
+function sentinelOptions(endpoint: Extract<RedisEndpoint, { kind: 'sentinel' }>): RedisOptions {
+  const options: RedisOptions = {
+    ...nodeOptions(endpoint),
+    sentinels: endpoint.sentinels,
+    name: endpoint.name,
+    failoverDetector: true,
+  };
+  if (endpoint.sentinelPassword !== undefined) options.sentinelPassword = endpoint.sentinelPassword;
+  if (options.tls !== undefined) {
+    options.sentinelTLS = options.tls;
+    options.enableTLSForSentinelMode = true;
+  }
+  return options;
 }
 
 /**

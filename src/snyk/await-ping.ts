@@ -1,9 +1,9 @@
 // Waits, bounded, until the receivers record a ping from one webhook, verified with the expected secret.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { readWebhookPing, type WebhookPing } from './ping-store.js';
 
 export interface AwaitPingOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   prefix: string;
   webhookId: string;
   /** Only a ping verified with the secret of this fingerprint counts; any does when undefined. */

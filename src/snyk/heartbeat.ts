@@ -1,6 +1,6 @@
 // The heartbeat: every interval, one process asks Snyk to ping each webhook of the configured orgs that points here.
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import { settlesWithin } from '../lifecycle/close-within.js';
 import type { SnykClient } from './client.js';
@@ -9,7 +9,7 @@ import { sameEndpoint } from './webhook-url.js';
 
 export interface HeartbeatOptions {
   client: SnykClient;
-  redis: Redis;
+  redis: Redis | Cluster;
   prefix: string;
   orgs: readonly string[];
   /** This forwarder's public webhook URL (snyk.webhookUrl); only webhooks pointing at it are pinged. */

@@ -1,5 +1,5 @@
 // Snyk pings in Redis: the last ping per org, the last ping of each webhook (and which secret verified it), the heartbeat lock.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { snykContactKey, snykPingByOrgKey } from '../queue/queue-stats.js';
 
 /**
@@ -50,10 +50,11 @@ if ARGV[1] ~= '' then redis.call('SET', KEYS[4], ARGV[2] .. ' ' .. ARGV[3], 'EX'
 return org`;
 
 const COMMAND = 'forwarderRecordSnykPing';
-type WithRecord = Redis & Record<typeof COMMAND, (...args: Array<string | number>) => Promise<string>>;
+type WithRecord = (Redis | Cluster) &
+  Record<typeof COMMAND, (...args: Array<string | number>) => Promise<string>>;
 
 export function recordPing(
-  client: Redis,
+  client: Redis | Cluster,
   prefix: string,
   ping: PingReceipt,
   nowMs = Date.now(),
@@ -82,7 +83,7 @@ export interface WebhookPing {
 
 /** The last ping the receivers took from one webhook, within the last week; undefined when none. */
 export async function readWebhookPing(
-  client: Redis,
+  client: Redis | Cluster,
   prefix: string,
   webhookId: string,
 ): Promise<WebhookPing | undefined> {
@@ -98,7 +99,7 @@ export async function readWebhookPing(
  * point at this forwarder; ties of the org to other webhooks (deleted since) are dropped.
  */
 export async function tieWebhooksToOrg(
-  client: Redis,
+  client: Redis | Cluster,
   prefix: string,
   org: string,
   ids: readonly string[],
@@ -115,12 +116,21 @@ export async function tieWebhooksToOrg(
 }
 
 /** Ties one new webhook to its org, before Snyk's pings of it arrive (`webhooks create`, `rotate`). */
-export async function tieWebhook(client: Redis, prefix: string, org: string, id: string): Promise<void> {
+export async function tieWebhook(
+  client: Redis | Cluster,
+  prefix: string,
+  org: string,
+  id: string,
+): Promise<void> {
   if (SAFE_WEBHOOK_ID.test(id)) await client.hset(snykKeys.webhookOrgs(prefix), id, org);
 }
 
 /** Forgets deleted webhooks: their tie to an org and their last ping. */
-export async function forgetWebhooks(client: Redis, prefix: string, ids: readonly string[]): Promise<void> {
+export async function forgetWebhooks(
+  client: Redis | Cluster,
+  prefix: string,
+  ids: readonly string[],
+): Promise<void> {
   const safe = ids.filter((id) => SAFE_WEBHOOK_ID.test(id));
   if (safe.length === 0) return;
   await client
@@ -135,7 +145,7 @@ export async function forgetWebhooks(client: Redis, prefix: string, ids: readonl
  * sharing this Redis, only the first to claim a slot pings. The key expires after `ttlMs`.
  */
 export async function claimHeartbeatSlot(
-  client: Redis,
+  client: Redis | Cluster,
   prefix: string,
   slot: number,
   ttlMs: number,

@@ -1,5 +1,5 @@
 // Secret rotation: a new secret accepted first, a new webhook with it, its ping verified, then the old webhook deleted.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { newWebhookSecret } from '../receiver/secret-file.js';
 import { awaitPing } from './await-ping.js';
 import type { SnykClient, SnykWebhook } from './client.js';
@@ -11,7 +11,7 @@ import { rotationUrl, sameEndpoint } from './webhook-url.js';
 export interface RotateOptions {
   client: SnykClient;
   /** The forwarder's Redis, where the receivers record each ping and the secret that verified it. */
-  redis: Redis;
+  redis: Redis | Cluster;
   prefix: string;
   org: string;
   /** The forwarder's webhook URL; the org's webhooks pointing at it are the old ones. */

@@ -35,6 +35,10 @@ export const CLIENT_COMPONENTS = {
     level: 'warn',
     what: "the admin listener's Redis connection: queue gauges of /metrics, the queue dashboard's queues",
   },
+  reconcile_queue: {
+    level: 'warn',
+    what: "reconciliation's queues (src/reconcile/): its schedule's queue and worker, and the target queues it adds reconciled records to",
+  },
   failure_marks: {
     level: 'warn',
     what: "reading or writing a job's failure marks (src/queue/failures.ts): its dead letter's `firstFailedAt` may be late",

@@ -33,6 +33,10 @@ export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 export const ATTEMPT_RESULTS = ['success', 'retry', 'rate_limited', 'dead_letter'] as const;
 export type AttemptResult = (typeof ATTEMPT_RESULTS)[number];
 
+/** `reconcile_runs_total{result}`: how a scheduled reconciliation run of one org ended. */
+export const RECONCILE_RESULTS = ['success', 'failure', 'busy'] as const;
+export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
+
 /** The label value of events that are not in the normalizers' registry: the header is unsigned and unbounded. */
 export const OTHER_EVENT = 'other';
 
@@ -144,6 +148,21 @@ export const METRICS = {
     kind: 'gauge',
     labels: [],
     help: 'Time of the last delivery stored by any receiver (duplicates included), kept in Redis; 0: never.',
+  },
+  reconcile_runs_total: {
+    kind: 'counter',
+    labels: ['org', 'result'],
+    help: "Scheduled reconciliation runs with Snyk's REST API this process made, by org and result: success, failure, busy (another run held the org).",
+  },
+  reconcile_missing_total: {
+    kind: 'counter',
+    labels: ['org', 'action'],
+    help: 'Findings reconciliation emitted because no webhook delivered them (a delivery was lost upstream), by org and action: issue_introduced, issue_resolved.',
+  },
+  reconcile_last_success_timestamp_seconds: {
+    kind: 'gauge',
+    labels: ['org'],
+    help: "Time of this process's last successful reconciliation run of the org; 0: none since start. Aggregate with max.",
   },
   build_info: {
     kind: 'gauge',

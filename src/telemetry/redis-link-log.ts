@@ -1,5 +1,5 @@
 // One "Redis connection lost." and one "Redis connection regained." line per outage for the whole process.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { Schedule } from './rate-limited-log.js';
 
@@ -192,9 +192,12 @@ export interface RedisLinkWatch {
   stop(): void;
 }
 
-/** Watches Redis through `client`, a connection of its own that no other code uses, and starts the log. */
+/**
+ * Watches Redis through `client`, a connection of its own (the worker watch of lifecycle/pipeline-workers.ts only PINGs
+ * it too), and starts the log.
+ */
 export function watchRedisLink(
-  client: Redis,
+  client: Redis | Cluster,
   options: Omit<RedisLinkLogOptions, 'ping'> & Partial<Pick<RedisLinkLogOptions, 'ping'>>,
 ): RedisLinkWatch {
   const log = new RedisLinkLog({ ping: () => client.ping(), ...options });

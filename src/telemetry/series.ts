@@ -4,7 +4,13 @@ import { ERROR_CODES, type ErrorCode } from '../errors.js';
 import { RECEIVER_ERRORS, type ReceiverErrorCode } from '../receiver/http-errors.js';
 import { CLIENT_COMPONENTS } from './client-errors.js';
 import type { Counters } from './counters.js';
-import { ATTEMPT_RESULTS, OTHER_EVENT, WEBHOOK_OUTCOMES, type WebhookOutcome } from './metrics.js';
+import {
+  ATTEMPT_RESULTS,
+  OTHER_EVENT,
+  RECONCILE_RESULTS,
+  WEBHOOK_OUTCOMES,
+  type WebhookOutcome,
+} from './metrics.js';
 import { packageVersion } from './version.js';
 
 /** The `event` label: the X-Snyk-Event header is unsigned and could take any value, so only known events keep theirs. */
@@ -78,4 +84,14 @@ export function declareTargetSeries(counters: Counters, target: string): void {
 export function forgetTargetSeries(counters: Counters, target: string): void {
   counters.forget('target_up', { target });
   counters.forget('target_last_success_timestamp_seconds', { target });
+}
+
+/** A worker process with the reconciliation schedule: every result and action of each org it reconciles. */
+export function declareReconcileSeries(counters: Counters, orgs: readonly string[]): void {
+  for (const org of orgs) {
+    for (const result of RECONCILE_RESULTS) counters.declare('reconcile_runs_total', { org, result });
+    for (const action of ['issue_introduced', 'issue_resolved'])
+      counters.declare('reconcile_missing_total', { org, action });
+    counters.set('reconcile_last_success_timestamp_seconds', { org }, 0);
+  }
 }

@@ -4,9 +4,12 @@ import { PayloadError } from '../../normalizers/index.js';
 import { fanOutCounted, type FannedOut } from './fan-out.js';
 import { CLOSE_MESSAGE, type FanOutClientError, type FanOutReply, type FanOutTask } from './fan-out-pool.js';
 import { createTargetJobStore, type FanOutStore } from './target-job-store.js';
+import { useClusterConnections } from '../redis/cluster-connections.js';
 
 if (parentPort === null) throw new Error('fan-out-thread runs only as a worker thread');
 const port = parentPort;
+// Worker options of a Redis Cluster are data; this thread's BullMQ builds the Cluster client from them.
+useClusterConnections();
 // A failed add rejects the task; the event itself goes to the main thread, which has the log and the counters.
 const targetJobs = createTargetJobStore(workerData as FanOutStore, (error) =>
   port.postMessage({ clientError: error.message } satisfies FanOutClientError),

@@ -86,6 +86,23 @@ export function fanOutCounted(
     payloadBytes: Buffer.byteLength(data.body),
     bodySha256: data.bodySha256,
   });
+  return fanOutRecords(
+    records,
+    { deliveryId, transportId: data.transportId, receivedAt: data.receivedAt },
+    targets,
+  );
+}
+
+/**
+ * The filter-and-encode half of fanOutCounted, for records made elsewhere (reconciliation, src/reconcile/): one target
+ * job per enabled target with at least one record, under the delivery id given.
+ */
+export function fanOutRecords(
+  records: readonly NormalizedRecord[],
+  batch: { deliveryId: string; transportId: string; receivedAt: string },
+  targets: readonly FanOutTarget[],
+): FannedOut {
+  const { deliveryId } = batch;
   // Each record is encoded at most once per format and budget, however many targets share them.
   const withFacets = records.map((record) => ({
     record,
@@ -123,8 +140,8 @@ export function fanOutCounted(
     jobs.push({
       target: target.name,
       deliveryId,
-      transportId: data.transportId,
-      receivedAt: data.receivedAt,
+      transportId: batch.transportId,
+      receivedAt: batch.receivedAt,
       records: encoded,
       deliveredCount: 0,
       // The target worker sends the others and dead-letters these (workers/target-worker.ts).

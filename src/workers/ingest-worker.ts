@@ -21,6 +21,7 @@ import { fanOutTargets } from './fan-out.js';
 import { createFanOutPool } from './fan-out-pool.js';
 import { targetJobId } from './target-job-store.js';
 import { settlesWithin } from '../lifecycle/close-within.js';
+import { recordForwarded } from '../snyk/reconcile/forwarded-set.js';
 
 export { fanOut } from './fan-out.js';
 
@@ -126,6 +127,8 @@ export function createIngestWorker(options: IngestWorkerOptions) {
     // The raw payload stays in the ingest queue's failed set for `dlq replay` after a fix.
     if (!outcome.ok) throw permanent('payload_invalid', outcome.payloadError);
     const counts = outcome.counts;
+    // The forwarded set reconciliation compares with Snyk (docs/reconcile.md); before the body is dropped.
+    await recordForwarded(await worker.backend.client, options.prefix, job.data);
     // Counted once the target jobs are stored: a fan-out retried after a failure counts its filtered records once.
     for (const [target, dropped] of Object.entries(outcome.filtered))
       options.counters?.increment('records_filtered_total', { target }, dropped);

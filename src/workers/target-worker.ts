@@ -78,6 +78,9 @@ export function createTargetWorker(options: TargetWorkerOptions) {
   // The queue pauses the target (rateLimit) and holds the failure marks: a failed command fails where it is awaited,
   // and the 'error' event itself has no caller to reach.
   queue.on('error', clientErrorListener('target_queue'));
+  // `concurrency` is the target's, across every worker process: BullMQ's global concurrency (a field of the queue's
+  // meta hash) caps the jobs active at once whatever the number of workers (https://docs.bullmq.io/guide/queues/global-concurrency).
+  void queue.setGlobalConcurrency(config.concurrency).catch(clientErrorListener('target_queue'));
   const failures = failureBook(
     () => queue.backend.client,
     (id) => queue.toKey(id),

@@ -116,7 +116,10 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
     },
     logTail: (lines = 40) =>
       existsSync(join(dir, 'redis.log'))
-        ? readFileSync(join(dir, 'redis.log'), 'utf8').split('\n').slice(-lines - 1).join('\n')
+        ? readFileSync(join(dir, 'redis.log'), 'utf8')
+            .split('\n')
+            .slice(-lines - 1)
+            .join('\n')
         : '',
     pause: () => child?.kill('SIGSTOP'),
     resume: () => child?.kill('SIGCONT'),

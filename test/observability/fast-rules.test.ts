@@ -36,6 +36,13 @@ describe('fastAlertRules', () => {
     expect(byName.get('SnykForwarderReceiverUnavailable')?.expr).toBe(
       `sum(rate(snyk_siem_forwarder_webhooks_received_total{outcome="unavailable"}[${FAST_RANGE}])) > 0`,
     );
+    expect(byName.get('SnykForwarderReconcileFoundMissing')?.expr).toBe(
+      `sum by (org) (increase(snyk_siem_forwarder_reconcile_missing_total[${FAST_RANGE}])) > 0`,
+    );
+    expect(byName.get('SnykForwarderReconcileFailing')?.expr).toBe(
+      `sum by (org) (increase(snyk_siem_forwarder_reconcile_runs_total{result="failure"}[${FAST_RANGE}])) > 0\n` +
+        `unless sum by (org) (increase(snyk_siem_forwarder_reconcile_runs_total{result="success"}[${FAST_RANGE}])) > 0\n`,
+    );
     const untouched = rulesOf(shipped).filter(
       (rule) =>
         rule.alert !== undefined &&
@@ -43,6 +50,8 @@ describe('fastAlertRules', () => {
           'SnykForwarderBacklogGrowing',
           'SnykForwarderOldestJobTooOld',
           'SnykForwarderReceiverUnavailable',
+          'SnykForwarderReconcileFoundMissing',
+          'SnykForwarderReconcileFailing',
         ].includes(rule.alert),
     );
     expect(untouched.length).toBeGreaterThan(0);

@@ -179,8 +179,7 @@ describe('worker killed mid-send', () => {
         completeJsonLines<{ level: string; message: string; target?: string; code?: string }>(
           third.output(),
           (text) => text.startsWith('{'),
-        )
-          .find((entry) => entry.target === 'siem' && entry.message.includes('dead-letter queue')),
+        ).find((entry) => entry.target === 'siem' && entry.message.includes('dead-letter queue')),
       10_000,
       'the dead-letter log line',
     );

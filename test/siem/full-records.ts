@@ -133,6 +133,7 @@ function finding(action: Finding['action'], type: string, name: string): Require
     project: project(type, name),
     truncatedFields: ['description'],
     issue: issue(),
+    reconciled: true,
   };
 }
 

@@ -31,7 +31,12 @@ function problems(yaml: string, env: Record<string, string> = {}): string[] {
 
 describe('the snyk section', () => {
   it('defaults to the US-01 host, no token, no orgs, and no heartbeat', () => {
-    expect(load('').snyk).toEqual({ apiUrl: 'https://api.snyk.io', orgs: [], heartbeatMinutes: 0 });
+    expect(load('').snyk).toEqual({
+      apiUrl: 'https://api.snyk.io',
+      orgs: [],
+      heartbeatMinutes: 0,
+      reconcile: { everyMinutes: 0, orgs: [] },
+    });
   });
 
   it('takes the token from SNYK_TOKEN or the file SNYK_TOKEN_FILE names, and the host from SNYK_API_URL', () => {
@@ -97,5 +102,23 @@ describe('the snyk section', () => {
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(/^snyk\.token: must be one word/);
     expect(found.join('\n')).not.toContain(TOKEN);
+  });
+
+  it('takes a reconciliation schedule, and names every key it is missing', () => {
+    expect(
+      load(`snyk:\n  reconcile:\n    everyMinutes: 30\n    orgs: [${ORG}]\n`, { SNYK_TOKEN: TOKEN }).snyk
+        .reconcile,
+    ).toEqual({ everyMinutes: 30, orgs: [ORG] });
+    expect(problems('snyk:\n  reconcile:\n    everyMinutes: 30\n')).toEqual([
+      'snyk.reconcile.orgs: the reconciliation schedule needs at least one organization ID to reconcile',
+      'snyk.token: the reconciliation schedule needs an API token: set SNYK_TOKEN, SNYK_TOKEN_FILE or snyk.tokenFile',
+    ]);
+    expect(
+      problems(`snyk:\n  reconcile:\n    everyMinutes: 0.01\n    orgs: [${ORG}]\n`, { SNYK_TOKEN: TOKEN }),
+    ).toEqual(['snyk.reconcile.everyMinutes: must be 0 (off) or at least 0.05 (3 seconds)']);
+    expect(problems('snyk:\n  reconcile:\n    orgs: ["../x"]\n    every: 5\n')).toEqual([
+      'snyk.reconcile.orgs[0]: must be an organization ID (a UUID, from the org settings in Snyk)',
+      'snyk.reconcile: unknown key "every"; check the spelling against docs/configuration.md',
+    ]);
   });
 });

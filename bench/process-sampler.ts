@@ -1,0 +1,96 @@
+// Samples a running forwarder every 250 ms: its queues' depth from Redis, and the memory of it and its redis-server.
+import { readFileSync } from 'node:fs';
+import type { ForwarderProcess, QueueDepth } from './forwarder-process.js';
+
+export const SAMPLE_INTERVAL_MS = 250;
+
+export interface Memory {
+  /** Resident set size now (VmRSS), MiB. */
+  rssMiB: number;
+  /** Peak resident set size since the process started (VmHWM), MiB. */
+  hwmMiB: number;
+}
+
+/** VmRSS and VmHWM from /proc/PID/status (proc(5)); undefined once the process is gone. */
+export function readMemory(pid: number | undefined): Memory | undefined {
+  if (pid === undefined || pid <= 0) return undefined;
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  return { rssMiB: Math.round(kib('VmRSS') / 1024), hwmMiB: Math.round(kib('VmHWM') / 1024) };
+}
+
+export interface Sample extends QueueDepth {
+  /** Seconds since the sampler started. */
+  t: number;
+  forwarderRssMiB: number;
+  redisRssMiB: number;
+}
+
+export interface SampleSummary {
+  samples: Sample[];
+  peakForwarderRssMiB: number;
+  peakRedisRssMiB: number;
+  /** VmHWM read at the end: the peak the kernel saw, including moments between two samples. */
+  forwarderHwmMiB: number;
+  redisHwmMiB: number;
+  peakIngestDepth: number;
+  peakTargetDepth: number;
+}
+
+export interface Sampler {
+  stop(): Promise<SampleSummary>;
+}
+
+/** Starts sampling; one sample at a time (a slow Redis read skips ticks rather than piling them up). */
+export function sampleForwarder(forwarder: ForwarderProcess): Sampler {
+  const samples: Sample[] = [];
+  const started = performance.now();
+  let busy: Promise<void> | undefined;
+  let failure: unknown;
+  const tick = () => {
+    if (busy !== undefined) return;
+    const t = (performance.now() - started) / 1000;
+    busy = forwarder
+      .queueDepth()
+      .then((depth) => {
+        samples.push({
+          t: Math.round(t * 100) / 100,
+          ...depth,
+          forwarderRssMiB: readMemory(forwarder.pid)?.rssMiB ?? 0,
+          redisRssMiB: readMemory(forwarder.redisPid)?.rssMiB ?? 0,
+        });
+      })
+      .catch((error: unknown) => {
+        failure ??= error;
+      })
+      .finally(() => {
+        busy = undefined;
+      });
+  };
+  tick();
+  const timer = setInterval(tick, SAMPLE_INTERVAL_MS);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await busy;
+      if (failure !== undefined && samples.length === 0) throw failure;
+      const own = readMemory(forwarder.pid);
+      const redis = readMemory(forwarder.redisPid);
+      const peak = (pick: (sample: Sample) => number) => Math.max(0, ...samples.map(pick));
+      return {
+        samples,
+        peakForwarderRssMiB: peak((s) => s.forwarderRssMiB),
+        peakRedisRssMiB: peak((s) => s.redisRssMiB),
+        forwarderHwmMiB: own?.hwmMiB ?? 0,
+        redisHwmMiB: redis?.hwmMiB ?? 0,
+        peakIngestDepth: peak((s) => s.ingest),
+        peakTargetDepth: peak((s) => s.target),
+      };
+    },
+  };
+}

@@ -1,0 +1,144 @@
+// The forwarded set in Redis: per project, the open findings the forwarder has forwarded, and when its last snapshot came.
+import type { RedisClient } from 'bullmq';
+import type { IngestJobData } from '../../queue/jobs.js';
+import { snapshotDelta, type SeverityLetter, type SnapshotDelta } from './snapshot-delta.js';
+import { scanSnapshotDelta } from './snapshot-scan.js';
+
+/** Bodies longer than this (in characters) are read in slices rather than by one JSON.parse. */
+export const SCAN_ABOVE_CHARS = 64 * 1024;
+
+/** BullMQ's client (`queue.backend.client`), so that the ingest worker and reconciliation share their connections. */
+export type RedisLike = RedisClient;
+
+/**
+ * How long a project's entry lives without a snapshot or a reconciliation touching it. Every snapshot (each test of
+ * the project) and every full reconciliation of its org renews it, so only projects deleted from Snyk expire.
+ */
+export const FORWARDED_TTL_SECONDS = 90 * 24 * 3600;
+
+/** Fields of one HSET or HDEL. */
+const FIELDS_PER_COMMAND = 1000;
+
+/** One hash per project: field = finding key (normalizers/finding-key.ts), value = severity letter. */
+export function forwardedKey(prefix: string, projectId: string): string {
+  return `${prefix}:reconcile:forwarded:${projectId}`;
+}
+
+/** One hash for all projects: field = project id, value = when its last project_snapshot was received (epoch ms). */
+export function snapshotsKey(prefix: string): string {
+  return `${prefix}:reconcile:snapshots`;
+}
+
+/**
+ * Applies one stored project_snapshot delivery to the forwarded set: newIssues add, removedIssues remove. Called by
+ * the ingest worker once the delivery's target jobs are stored, so that a finding is in the set only once it is on
+ * its way to every target. Idempotent: a retried ingest job applies the same delta again. Other events are ignored.
+ */
+export async function recordForwarded(redis: RedisLike, prefix: string, data: IngestJobData): Promise<void> {
+  if (!data.event.startsWith('project_snapshot/') || data.body === '') return;
+  let delta: SnapshotDelta | undefined;
+  try {
+    // A small body is parsed at once; a large one in slices (snapshot-scan.ts): this runs on the event loop that
+    // answers webhooks, which the fan-out keeps free of large parses (workers/fan-out-pool.ts).
+    delta =
+      data.body.length <= SCAN_ABOVE_CHARS
+        ? snapshotDelta(JSON.parse(data.body))
+        : await scanSnapshotDelta(data.body);
+  } catch {
+    // Not JSON: the fan-out dead-letters such a delivery before this runs.
+    return;
+  }
+  if (delta === undefined) return;
+  const receivedAt = Date.parse(data.receivedAt);
+  await updateForwarded(redis, prefix, delta.projectId, delta.added, delta.removed);
+  if (Number.isFinite(receivedAt)) await noteSnapshot(redis, prefix, delta.projectId, receivedAt);
+}
+
+// Keeps the later of the stored and the given time: deliveries of one project can be processed out of order.
+const NOTE_SNAPSHOT = `local old = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if tonumber(ARGV[2]) > old then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1`;
+
+async function noteSnapshot(
+  redis: RedisLike,
+  prefix: string,
+  projectId: string,
+  atMs: number,
+): Promise<void> {
+  await redis.runCommand('eval', [NOTE_SNAPSHOT, 1, snapshotsKey(prefix), projectId, String(atMs)]);
+}
+
+/** Every finding key of a project in the set, with its severity letter. */
+export async function forwardedOf(
+  redis: RedisLike,
+  prefix: string,
+  projectId: string,
+): Promise<Map<string, SeverityLetter>> {
+  const all = await redis.hgetall(forwardedKey(prefix, projectId));
+  return new Map(Object.entries(all) as [string, SeverityLetter][]);
+}
+
+/** Which of the keys the set holds for the project. */
+export async function forwardedAmong(
+  redis: RedisLike,
+  prefix: string,
+  projectId: string,
+  keys: readonly string[],
+): Promise<boolean[]> {
+  if (keys.length === 0) return [];
+  const values = await redis.hmget(forwardedKey(prefix, projectId), ...keys);
+  return values.map((value) => value !== null);
+}
+
+/** Adds (reconciled introduced findings) and removes (reconciled resolved ones), renewing the project's lifetime. */
+export async function updateForwarded(
+  redis: RedisLike,
+  prefix: string,
+  projectId: string,
+  add: ReadonlyMap<string, SeverityLetter>,
+  remove: readonly string[],
+): Promise<void> {
+  const key = forwardedKey(prefix, projectId);
+  if (add.size + remove.length <= FIELDS_PER_COMMAND) {
+    const multi = redis.multi();
+    if (add.size > 0) multi.hset(key, Object.fromEntries(add));
+    if (remove.length > 0) multi.runCommand('hdel', [key, ...remove]);
+    multi.runCommand('expire', [key, FORWARDED_TTL_SECONDS]);
+    const replies = await multi.exec();
+    const failed = replies?.find(([error]) => error !== null)?.[0];
+    if (failed) throw failed;
+    return;
+  }
+  // A large snapshot in commands of FIELDS_PER_COMMAND fields, one at a time: one command of 20,000 fields would hold
+  // the event loop that encodes it, and Redis, for tens of ms. Each is idempotent: a failure half-way is retried whole.
+  const adds = [...add];
+  for (let i = 0; i < adds.length; i += FIELDS_PER_COMMAND)
+    await redis.hset(key, Object.fromEntries(adds.slice(i, i + FIELDS_PER_COMMAND)));
+  for (let i = 0; i < remove.length; i += FIELDS_PER_COMMAND)
+    await redis.hdel(key, ...remove.slice(i, i + FIELDS_PER_COMMAND));
+  await redis.runCommand('expire', [key, FORWARDED_TTL_SECONDS]);
+}
+
+/** Renews the lifetime of projects' entries (those with none are left without). */
+export async function touchForwarded(
+  redis: RedisLike,
+  prefix: string,
+  projectIds: readonly string[],
+): Promise<void> {
+  if (projectIds.length === 0) return;
+  const pipeline = redis.pipeline();
+  for (const id of projectIds)
+    pipeline.runCommand('expire', [forwardedKey(prefix, id), FORWARDED_TTL_SECONDS]);
+  await pipeline.exec();
+}
+
+/** When the last snapshot of each project was received (epoch ms), undefined for one never received. */
+export async function lastSnapshots(
+  redis: RedisLike,
+  prefix: string,
+  projectIds: readonly string[],
+): Promise<Array<number | undefined>> {
+  if (projectIds.length === 0) return [];
+  const values = await redis.hmget(snapshotsKey(prefix), ...projectIds);
+  return values.map((value) => (value === null ? undefined : Number(value)));
+}
