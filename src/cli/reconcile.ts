@@ -1,8 +1,6 @@
 // `snyk-siem-forwarder reconcile`: compares Snyk's open issues (REST API) with what was forwarded and emits the difference.
 import { Queue } from 'bullmq';
 import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
-import { ConfigError } from '../errors.js';
 import { createRecordEmitter } from '../reconcile/emit.js';
 import { reconcileOrg, ReconcileBusyError, type ReconcileSummary } from '../reconcile/run.js';
 import { RECONCILE_QUEUE } from '../queue/names.js';
@@ -10,9 +8,9 @@ import { openAdminRedis } from '../redis/admin-connection.js';
 import { workerConnectionOptions } from '../redis/connection.js';
 import { SnykApiError } from '../snyk/api-error.js';
 import { createSnykRestClient } from '../snyk/rest-client.js';
-import { snykToken } from '../snyk/token.js';
 import { createLogger } from '../telemetry/logger.js';
 import { parse, UsageError } from './args.js';
+import { orgOption, requiredSnykToken } from './snyk-options.js';
 
 export const RECONCILE_HELP = `Usage: snyk-siem-forwarder reconcile --org ORG [--since DURATION] [--full] [--dry-run] [--json]
 
@@ -50,19 +48,6 @@ export function parseDuration(text: string): number {
   return ms;
 }
 
-function orgOf(option: string | undefined, config: Readonly<Config>): string {
-  if (option !== undefined) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(option))
-      throw new UsageError(
-        `--org "${option}" is not an organization ID (a UUID, in the org's settings in Snyk)`,
-      );
-    return option;
-  }
-  const orgs = config.snyk.reconcile.orgs;
-  if (orgs.length === 1) return orgs[0] as string;
-  throw new UsageError('--org ORG is required (snyk.reconcile.orgs does not name exactly one organization)');
-}
-
 function describe(summary: ReconcileSummary): string[] {
   const window =
     summary.mode === 'full'
@@ -98,17 +83,8 @@ export async function runReconcile(argv: string[]): Promise<number> {
   const sinceMs = values.since === undefined ? undefined : parseDuration(values.since);
 
   const { config } = loadConfig({ configFile: values.config });
-  const org = orgOf(values.org, config);
-  let token: string | undefined;
-  try {
-    token = snykToken(config.snyk);
-  } catch (error) {
-    throw new ConfigError([(error as Error).message]);
-  }
-  if (token === undefined || token === '')
-    throw new ConfigError([
-      'snyk.token: no Snyk API token; set SNYK_TOKEN, SNYK_TOKEN_FILE or snyk.tokenFile',
-    ]);
+  const org = orgOption(values.org, config.snyk.reconcile.orgs, 'snyk.reconcile.orgs');
+  const token = requiredSnykToken(config);
 
   const logger = createLogger({ level: 'warn', format: 'json', stream: process.stderr });
   const rest = createSnykRestClient({

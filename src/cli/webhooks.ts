@@ -16,10 +16,10 @@ import { SNYK_REGIONS } from '../snyk/regions.js';
 import { rotateWebhook, type SecretLine } from '../snyk/rotate.js';
 import { secretFingerprint } from '../snyk/secret-fingerprint.js';
 import { cannotAddSecret, secretForNewWebhook, secretSource } from '../snyk/secret-store.js';
-import { snykToken } from '../snyk/token.js';
 import { checkWebhookUrl, sameEndpoint } from '../snyk/webhook-url.js';
 import { createLogger } from '../telemetry/logger.js';
 import { parse, UsageError } from './args.js';
+import { orgOption, requiredSnykToken } from './snyk-options.js';
 
 export const WEBHOOKS_HELP = `Usage: snyk-siem-forwarder webhooks <list|create|ping|delete|rotate> [options]
 
@@ -80,18 +80,6 @@ function seconds(value: string | undefined, fallback: number, name: string): num
   return number;
 }
 
-function orgOf(option: string | undefined, config: Readonly<Config>): string {
-  if (option !== undefined) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(option))
-      throw new UsageError(
-        `--org "${option}" is not an organization ID (a UUID, in the org's settings in Snyk)`,
-      );
-    return option;
-  }
-  if (config.snyk.orgs.length === 1) return config.snyk.orgs[0] as string;
-  throw new UsageError('--org ORG is required (snyk.orgs does not name exactly one organization)');
-}
-
 function urlOf(option: string | undefined, config: Readonly<Config>): string {
   const value = option ?? config.snyk.webhookUrl;
   if (value === undefined)
@@ -104,16 +92,7 @@ function urlOf(option: string | undefined, config: Readonly<Config>): string {
 }
 
 function clientFor(config: Readonly<Config>): SnykClient {
-  let token: string | undefined;
-  try {
-    token = snykToken(config.snyk);
-  } catch (error) {
-    throw new ConfigError([(error as Error).message]);
-  }
-  if (token === undefined || token === '')
-    throw new ConfigError([
-      'snyk.token: no Snyk API token; set SNYK_TOKEN, SNYK_TOKEN_FILE or snyk.tokenFile',
-    ]);
+  const token = requiredSnykToken(config);
   return createSnykClient({
     apiUrl: config.snyk.apiUrl,
     token,
@@ -377,7 +356,7 @@ export async function runWebhooks(argv: string[]): Promise<number> {
   const timeoutSeconds = seconds(values.timeout, 120, 'timeout');
 
   const { config } = loadConfig({ configFile: values.config });
-  const org = orgOf(values.org, config);
+  const org = orgOption(values.org, config.snyk.orgs, 'snyk.orgs');
   const client = clientFor(config);
   try {
     switch (action as Action) {

@@ -1,12 +1,18 @@
 // `reconcile` as built: usage errors, a dry run, a run that queues the missing findings once, and Snyk's refusal.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { workerConnectionOptions } from '../../src/redis/connection.js';
 import { runCli } from '../helpers/cli.js';
-import { startSnykRestPeer, type SnykRestPeer } from '../helpers/peers/snyk-rest-peer.js';
+import {
+  seedFromSnapshot,
+  startSnykRestPeer,
+  type SnapshotSeed,
+  type SnykRestPeer,
+} from '../helpers/peers/snyk-rest-peer.js';
+import { fixture } from '../helpers/webhook.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 
 const TOKEN = 'rest-cli-token-0123456789abcdef';
@@ -23,24 +29,9 @@ beforeAll(async () => {
   peer = await startSnykRestPeer({ token: TOKEN });
   dir = mkdtempSync(join(tmpdir(), 'ssf-reconcile-cli-'));
   const body = JSON.parse(
-    readFileSync(
-      new URL('../fixtures/snyk/project_snapshot-v0.snyk-labs-mock-webhook.snap_vulns.json', import.meta.url),
-      'utf8',
-    ),
-  ) as { project: { id: string; name: string }; newIssues: Array<Record<string, unknown>> };
-  peer.addProject(ORG, {
-    id: body.project.id,
-    name: body.project.name,
-    testedAt: '2026-10-01T09:00:00.000Z',
-  });
-  for (const issue of body.newIssues)
-    peer.addIssue(ORG, {
-      projectId: body.project.id,
-      webhookIssue: issue,
-      status: 'open',
-      createdAt: '2026-10-01T09:00:00.000Z',
-      updatedAt: '2026-10-01T09:00:00.000Z',
-    });
+    fixture('project_snapshot-v0.snyk-labs-mock-webhook.snap_vulns.json').toString('utf8'),
+  ) as SnapshotSeed;
+  seedFromSnapshot(peer, ORG, body, '2026-10-01T09:00:00.000Z');
   const config = join(dir, 'forwarder.yaml');
   writeFileSync(
     config,

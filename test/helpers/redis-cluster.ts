@@ -4,9 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
 import { waitFor } from './forwarder.js';
+import { askRedis, killNode, redisServerArgs, syncOneReplica } from './redis-node.js';
 
 const run = promisify(execFile);
 
@@ -38,53 +38,18 @@ export interface TestCluster {
  */
 const NODE_TIMEOUT_MS = 3000;
 
-function client(port: number): Redis {
-  const redis = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => undefined);
-  return redis;
-}
-
-async function ask<T>(port: number, command: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = client(port);
-  try {
-    await redis.connect();
-    return await command(redis);
-  } finally {
-    redis.disconnect();
-  }
-}
-
 function startNode(port: number, dir: string): ClusterNode {
   mkdirSync(dir, { recursive: true });
   const child = spawn(
     'redis-server',
     [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
+      ...redisServerArgs(port, dir),
       '--cluster-enabled',
       'yes',
       '--cluster-config-file',
       'nodes.conf',
       '--cluster-node-timeout',
       String(NODE_TIMEOUT_MS),
-      '--appendonly',
-      'yes',
-      '--save',
-      '',
-      '--maxmemory-policy',
-      'noeviction',
-      '--logfile',
-      join(dir, 'redis.log'),
     ],
     { stdio: 'ignore' },
   );
@@ -110,7 +75,7 @@ export async function startTestCluster(): Promise<TestCluster> {
     for (const node of nodes)
       await waitFor(
         () =>
-          ask(node.port, (redis) => redis.ping()).then(
+          askRedis(node.port, (redis) => redis.ping()).then(
             () => true,
             () => false,
           ),
@@ -143,7 +108,7 @@ export async function startTestCluster(): Promise<TestCluster> {
         async () => {
           const states = await Promise.all(
             live().map((node) =>
-              ask(node.port, (redis) => redis.cluster('INFO')).then(
+              askRedis(node.port, (redis) => redis.cluster('INFO')).then(
                 (info) => /cluster_state:ok/.test(String(info)),
                 () => false,
               ),
@@ -158,8 +123,8 @@ export async function startTestCluster(): Promise<TestCluster> {
     async masterOf(key) {
       const [first] = live();
       if (!first) throw new Error('no cluster node is running');
-      const slot = Number(await ask(first.port, (redis) => redis.cluster('KEYSLOT', key)));
-      const ranges = (await ask(first.port, (redis) => redis.cluster('SLOTS'))) as unknown as Array<
+      const slot = Number(await askRedis(first.port, (redis) => redis.cluster('KEYSLOT', key)));
+      const ranges = (await askRedis(first.port, (redis) => redis.cluster('SLOTS'))) as unknown as Array<
         [number, number, [string, number]]
       >;
       const range = ranges.find(([from, to]) => slot >= from && slot <= to);
@@ -167,18 +132,8 @@ export async function startTestCluster(): Promise<TestCluster> {
       if (!node) throw new Error(`no master serves slot ${slot}`);
       return node;
     },
-    async syncReplica(node) {
-      const acknowledged = Number(await ask(node.port, (redis) => redis.call('WAIT', '1', '5000')));
-      if (acknowledged < 1) throw new Error(`the replica of ${node.port} did not catch up within 5 s`);
-    },
-    async kill(node) {
-      const child = node.child;
-      node.child = undefined;
-      if (!child || child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    },
+    syncReplica: (node) => syncOneReplica(node.port),
+    kill: killNode,
     cleanup,
   };
   await cluster.waitHealthy().catch(async (error: unknown) => {

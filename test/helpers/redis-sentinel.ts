@@ -3,9 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
 import { waitFor } from './forwarder.js';
+import { askRedis, killNode, redisServerArgs, syncOneReplica } from './redis-node.js';
 
 export const SENTINEL_MASTER = 'forwarder';
 
@@ -35,45 +35,13 @@ export interface TestSentinel {
  */
 const DOWN_AFTER_MS = 3000;
 
-async function ask<T>(port: number, command: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return await command(redis);
-  } finally {
-    redis.disconnect();
-  }
-}
-
 function spawnServer(args: string[]): ChildProcess {
   return spawn('redis-server', args, { stdio: 'ignore' });
 }
 
 function dataNode(port: number, dir: string, replicaOf?: number): DataNode {
   mkdirSync(dir, { recursive: true });
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--appendonly',
-    'yes',
-    '--save',
-    '',
-    '--maxmemory-policy',
-    'noeviction',
-    '--logfile',
-    join(dir, 'redis.log'),
-  ];
+  const args = redisServerArgs(port, dir);
   if (replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(replicaOf));
   return { port, child: spawnServer(args) };
 }
@@ -115,7 +83,7 @@ export async function startTestSentinel(): Promise<TestSentinel> {
     async currentMasterPort() {
       const answers = await Promise.all(
         sentinelPorts.map((port) =>
-          ask(port, (redis) => redis.call('SENTINEL', 'get-master-addr-by-name', SENTINEL_MASTER)).then(
+          askRedis(port, (redis) => redis.call('SENTINEL', 'get-master-addr-by-name', SENTINEL_MASTER)).then(
             (answer) => Number((answer as [string, string])[1]),
             () => 0,
           ),
@@ -123,29 +91,19 @@ export async function startTestSentinel(): Promise<TestSentinel> {
       );
       return answers.find((port) => port > 0) ?? 0;
     },
-    async syncReplica() {
-      const acknowledged = Number(await ask(master.port, (redis) => redis.call('WAIT', '1', '5000')));
-      if (acknowledged < 1) throw new Error('the replica did not catch up within 5 s');
-    },
-    async kill(node) {
-      const child = node.child;
-      node.child = undefined;
-      if (!child || child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    },
+    syncReplica: () => syncOneReplica(master.port),
+    kill: killNode,
     cleanup,
   };
   try {
     // Ready once the replica is in sync and every sentinel has found the replica and the other sentinels.
     await waitFor(
       async () => {
-        const info = await ask(replica.port, (redis) => redis.info('replication')).catch(() => '');
+        const info = await askRedis(replica.port, (redis) => redis.info('replication')).catch(() => '');
         if (!/master_link_status:up/.test(info)) return false;
         const views = await Promise.all(
           sentinelPorts.map((port) =>
-            ask(port, (redis) => redis.call('SENTINEL', 'master', SENTINEL_MASTER)).then(
+            askRedis(port, (redis) => redis.call('SENTINEL', 'master', SENTINEL_MASTER)).then(
               (fields) => {
                 const list = fields as string[];
                 const value = (name: string) => Number(list[list.indexOf(name) + 1]);

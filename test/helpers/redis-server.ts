@@ -3,9 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { freePort } from './free-port.js';
+import { redisServerArgs, waitForPing } from './redis-node.js';
 
 export interface TestRedis {
   readonly port: number;
@@ -26,30 +26,6 @@ export interface TestRedis {
   logTail(lines?: number): string;
 }
 
-async function waitForPing(port: number, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    const client = new Redis({
-      port,
-      host: '127.0.0.1',
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.ping();
-      client.disconnect();
-      return;
-    } catch {
-      client.disconnect();
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`redis-server on port ${port} did not answer within ${deadlineMs} ms`);
-}
-
 export interface TestRedisOptions {
   /**
    * `everysec` (the default, as the embedded server) or `always`. Under `everysec` Redis may postpone its write(2) to
@@ -68,25 +44,11 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
     child = spawn(
       'redis-server',
       [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--appendonly',
-        'yes',
+        ...redisServerArgs(port, dir),
         '--appendfsync',
         options.appendfsync ?? 'everysec',
-        '--save',
-        '',
-        '--maxmemory-policy',
-        'noeviction',
         '--protected-mode',
         'yes',
-        // Its own log beside its data: what it said about the AOF after a kill explains a fault test's outcome.
-        '--logfile',
-        join(dir, 'redis.log'),
       ],
       { stdio: 'ignore' },
     );

@@ -12,7 +12,7 @@ import { forwardedKey } from '../../src/snyk/reconcile/forwarded-set.js';
 import { createSnykRestClient, type SnykRestClientOptions } from '../../src/snyk/rest-client.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { useForwarder, waitFor } from '../helpers/forwarder.js';
-import { startSnykRestPeer, type SnykRestPeer } from '../helpers/peers/snyk-rest-peer.js';
+import { seedFromSnapshot, startSnykRestPeer, type SnykRestPeer } from '../helpers/peers/snyk-rest-peer.js';
 import { fixture, postWebhook } from '../helpers/webhook.js';
 
 const TOKEN = 'rest-test-token-0123456789';
@@ -35,22 +35,7 @@ const LOST = 'project_snapshot-v0.snyk-labs-mock-webhook.snap_vulns.json';
 function seed(peer: SnykRestPeer, org: string, names: readonly string[], projectSuffix = ''): void {
   for (const name of names) {
     const body = snapshot(name);
-    const projectId = `${body.project.id}${projectSuffix}`;
-    peer.addProject(org, {
-      id: projectId,
-      name: body.project.name,
-      type: body.project.type,
-      origin: body.project.origin,
-      testedAt: LONG_AGO,
-    });
-    for (const issue of body.newIssues)
-      peer.addIssue(org, {
-        projectId,
-        webhookIssue: issue,
-        status: 'open',
-        createdAt: LONG_AGO,
-        updatedAt: LONG_AGO,
-      });
+    seedFromSnapshot(peer, org, body, LONG_AGO, `${body.project.id}${projectSuffix}`);
   }
 }
 

@@ -1,5 +1,5 @@
 // The reconciliation schedule runs once per period across several worker processes sharing one Redis.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -12,7 +12,13 @@ import { startDaemon } from '../../src/daemon.js';
 import { Counters } from '../../src/telemetry/counters.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { waitFor } from '../helpers/forwarder.js';
-import { startSnykRestPeer, type SnykRestPeer } from '../helpers/peers/snyk-rest-peer.js';
+import {
+  seedFromSnapshot,
+  startSnykRestPeer,
+  type SnapshotSeed,
+  type SnykRestPeer,
+} from '../helpers/peers/snyk-rest-peer.js';
+import { fixture } from '../helpers/webhook.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { completeNdjsonLines } from '../helpers/ndjson-file.js';
 
@@ -29,24 +35,9 @@ beforeAll(async () => {
   peer = await startSnykRestPeer({ token: TOKEN });
   dir = mkdtempSync(join(tmpdir(), 'ssf-sched-'));
   const body = JSON.parse(
-    readFileSync(
-      new URL('../fixtures/snyk/project_snapshot-v0.snyk-labs-mock-webhook.snap_vulns.json', import.meta.url),
-      'utf8',
-    ),
-  ) as { project: { id: string; name: string }; newIssues: Array<Record<string, unknown>> };
-  peer.addProject(ORG, {
-    id: body.project.id,
-    name: body.project.name,
-    testedAt: '2026-10-01T09:00:00.000Z',
-  });
-  for (const issue of body.newIssues)
-    peer.addIssue(ORG, {
-      projectId: body.project.id,
-      webhookIssue: issue,
-      status: 'open',
-      createdAt: '2026-10-01T09:00:00.000Z',
-      updatedAt: '2026-10-01T09:00:00.000Z',
-    });
+    fixture('project_snapshot-v0.snyk-labs-mock-webhook.snap_vulns.json').toString('utf8'),
+  ) as SnapshotSeed;
+  seedFromSnapshot(peer, ORG, body, '2026-10-01T09:00:00.000Z');
 });
 afterAll(async () => {
   await peer.close();

@@ -4,7 +4,7 @@ import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_QUEUE, targetQueueName } from '../../src/queue/names.js';
 import { drainStart, readFileTarget, waitForDrain } from '../faults/harness/accounting.js';
-import { startSteadySender } from '../faults/harness/sender.js';
+import { afterAccepted, startSteadySender } from '../faults/harness/sender.js';
 import { buildSnapshots } from '../faults/harness/snapshots.js';
 import { startForwarder, TEST_SECRET, waitFor, type TestForwarder } from '../helpers/forwarder.js';
 import { startTestCluster, type TestCluster } from '../helpers/redis-cluster.js';
@@ -127,11 +127,7 @@ describe('Redis Cluster', () => {
       ratePerSecond: 8,
       retryDelayMs: 300,
     });
-    await waitFor(
-      () => sender.outcomes.filter((outcome) => outcome.accepted).length >= 5,
-      20_000,
-      'five accepted',
-    );
+    await afterAccepted(sender, 5);
     // Replication is asynchronous: what the master acknowledged in its last instant may be missing on the replica
     // (docs/scaling.md). That is Redis's guarantee, not the forwarder's, so the replica catches up before the kill.
     await cluster.syncReplica(master);

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drainStart, readFileTarget, waitForDrain } from '../faults/harness/accounting.js';
-import { startSteadySender } from '../faults/harness/sender.js';
+import { afterAccepted, startSteadySender } from '../faults/harness/sender.js';
 import { buildSnapshots } from '../faults/harness/snapshots.js';
 import { startForwarder, TEST_SECRET, waitFor, type TestForwarder } from '../helpers/forwarder.js';
 import { SENTINEL_MASTER, startTestSentinel, type TestSentinel } from '../helpers/redis-sentinel.js';
@@ -42,11 +42,7 @@ describe('Redis Sentinel', () => {
       ratePerSecond: 8,
       retryDelayMs: 300,
     });
-    await waitFor(
-      () => sender.outcomes.filter((outcome) => outcome.accepted).length >= 5,
-      20_000,
-      'five accepted',
-    );
+    await afterAccepted(sender, 5);
     // Replication is asynchronous (docs/scaling.md): the replica catches up first, so that the test is about the
     // forwarder, not about writes Redis itself may lose in a failover.
     await sentinel.syncReplica();

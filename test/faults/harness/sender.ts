@@ -194,6 +194,15 @@ export async function afterDeliveries(
   }
 }
 
+/** Resolves once `count` deliveries of the stream were answered 2xx. */
+export async function afterAccepted(sender: SteadySender, count: number, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (sender.outcomes.filter((outcome) => outcome.accepted).length < count) {
+    if (Date.now() > until) throw new Error(`fewer than ${count} deliveries accepted within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
 /** Several streams accounted for as one. */
 export function mergedStreams(
   streams: ReadonlyArray<Pick<SteadySender, 'done'>>,

@@ -118,6 +118,35 @@ export function restIssueOf(org: string, seed: RestIssueSeed): Json {
   };
 }
 
+/** The parts of a project_snapshot body the peer is seeded from. */
+export interface SnapshotSeed {
+  project: { id: string; name: string; type?: string; origin?: string };
+  newIssues: Array<Record<string, unknown>>;
+}
+
+/**
+ * Seeds the peer as Snyk's REST API would look after the test of a snapshot's project: the project, last tested
+ * `at`, and each of its new issues open since then. `projectId` overrides the snapshot's (to list it again elsewhere).
+ */
+export function seedFromSnapshot(
+  peer: Pick<SnykRestPeer, 'addProject' | 'addIssue'>,
+  org: string,
+  body: SnapshotSeed,
+  at: string,
+  projectId = body.project.id,
+): void {
+  const { name, type, origin } = body.project;
+  peer.addProject(org, {
+    id: projectId,
+    name,
+    ...(type !== undefined ? { type } : {}),
+    ...(origin !== undefined ? { origin } : {}),
+    testedAt: at,
+  });
+  for (const issue of body.newIssues)
+    peer.addIssue(org, { projectId, webhookIssue: issue, status: 'open', createdAt: at, updatedAt: at });
+}
+
 export interface SnykRestPeerOptions {
   token: string;
   /** The most items a page holds, whatever `limit` asks: small pages make pagination visible with few issues. */
