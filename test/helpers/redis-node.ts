@@ -61,10 +61,16 @@ export async function waitForPing(port: number, deadlineMs: number): Promise<voi
   throw new Error(`redis-server on port ${port} did not answer within ${deadlineMs} ms`);
 }
 
-/** WAIT for one replica of the master on `port` to acknowledge every write so far, within 5 s. */
+/**
+ * WAIT for one replica of the master on `port` to acknowledge every write so far: up to six rounds of 5 s, as a
+ * replica on a loaded machine may still be reconnecting or resyncing when a test asks.
+ */
 export async function syncOneReplica(port: number): Promise<void> {
-  const acknowledged = Number(await askRedis(port, (redis) => redis.call('WAIT', '1', '5000')));
-  if (acknowledged < 1) throw new Error(`the replica of ${port} did not catch up within 5 s`);
+  for (let round = 0; round < 6; round += 1) {
+    const acknowledged = Number(await askRedis(port, (redis) => redis.call('WAIT', '1', '5000')));
+    if (acknowledged >= 1) return;
+  }
+  throw new Error(`the replica of ${port} did not catch up within 30 s`);
 }
 
 /** SIGKILL of a node's process, as a crashed host: no shutdown, no last write. Resolves once it exited. */
