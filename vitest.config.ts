@@ -33,11 +33,11 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       // Report (and check the thresholds) when a test failed too: CI's log shows the figures of every run.
       reportOnFailure: true,
-      // About half a point under the figures of .ci/run on 2026-11-28 (lines 84.39, branches 74.88, functions
-      // 84.18, statements 82.57 %), room for timing-dependent branches; coverage can only rise: raise them with it.
+      // About half a point under the figures of .ci/run on 2026-12-07 (lines 85.38, branches 75.49, functions
+      // 84.83, statements 83.42 %), room for timing-dependent branches; coverage can only rise: raise them with it.
       // The command modules under src/cli/ count as uncovered: the cli tier runs them in child processes, which v8
       // coverage in vitest does not collect.
-      thresholds: { lines: 83.9, branches: 74.4, functions: 83.7, statements: 82.1 },
+      thresholds: { lines: 84.9, branches: 75.0, functions: 84.3, statements: 82.9 },
     },
     projects: [
       {
