@@ -11,6 +11,7 @@ import { createRecordEmitter } from '../src/reconcile/emit.js';
 import { reconcileOrg, type ReconcileSummary } from '../src/reconcile/run.js';
 import { workerConnectionOptions } from '../src/redis/connection.js';
 import { forwardedKey, recordForwarded, snapshotsKey } from '../src/snyk/reconcile/forwarded-set.js';
+import { snapshotDelta, type SnapshotDelta } from '../src/snyk/reconcile/snapshot-delta.js';
 import { createSnykRestClient } from '../src/snyk/rest-client.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { startSnykRestPeer } from '../test/helpers/peers/snyk-rest-peer.js';
@@ -78,14 +79,7 @@ try {
     // Every project but MISSING_PERCENT of them had its snapshot delivered, through the ingest worker's own hook.
     if ((p * 100) / PROJECTS >= MISSING_PERCENT) {
       const body = JSON.stringify({ ...sample, project: { ...sample.project, id }, newIssues: issues });
-      await recordForwarded(client, PREFIX, {
-        event: 'project_snapshot/v0',
-        transportId: `t-${p}`,
-        snykTimestamp: undefined,
-        receivedAt: TESTED,
-        body,
-        bodySha256: String(p),
-      });
+      await recordForwarded(client, PREFIX, snapshotDelta(JSON.parse(body)) as SnapshotDelta, TESTED);
       forwardedFindings += issues.length;
     }
   }
@@ -126,8 +120,8 @@ try {
   await emitter.close();
   rest.close();
 
-  // The ingest worker's hook on the largest snapshot the receiver takes (about 20,000 issues): how long it takes and
-  // the longest pause of the event loop meanwhile (it reads the body in slices, snapshot-scan.ts).
+  // The ingest worker's hook on the largest snapshot the receiver takes (about 20,000 issues): how long writing its
+  // delta takes and the longest pause of the event loop meanwhile (fan-out reads the delta from the payload it parses).
   const docsIssue = JSON.parse(
     readFileSync(new URL('../test/fixtures/snyk/issue-object.snyk-docs.json', import.meta.url), 'utf8'),
   ) as Record<string, unknown>;
@@ -136,6 +130,7 @@ try {
     project: { ...sample.project, id: 'large-snapshot' },
     newIssues: Array.from({ length: 20_000 }, (_, n) => ({ ...docsIssue, id: `SNYK-LARGE-${n}` })),
   });
+  const largeDelta = snapshotDelta(JSON.parse(largeBody)) as SnapshotDelta;
   const hookRuns: Array<{ ms: number; longestPauseMs: number }> = [];
   for (let round = 0; round < 3; round += 1) {
     let last = performance.now();
@@ -146,14 +141,7 @@ try {
       last = now;
     }, 1);
     const started = performance.now();
-    await recordForwarded(client, PREFIX, {
-      event: 'project_snapshot/v0',
-      transportId: 'large',
-      snykTimestamp: undefined,
-      receivedAt: TESTED,
-      body: largeBody,
-      bodySha256: 'large',
-    });
+    await recordForwarded(client, PREFIX, largeDelta, TESTED);
     clearInterval(timer);
     hookRuns.push({ ms: Math.round(performance.now() - started), longestPauseMs: Math.round(longest) });
   }

@@ -7,6 +7,7 @@ import type { IngestJobData } from '../queue/jobs.js';
 import { reportClientError } from '../telemetry/client-errors.js';
 import { fanOutCounted, type FanOutTarget } from './fan-out.js';
 import { createTargetJobStore, type FanOutStore } from './target-job-store.js';
+import type { SnapshotDelta } from '../snyk/reconcile/snapshot-delta.js';
 
 export interface FanOutTask {
   id: number;
@@ -16,7 +17,13 @@ export interface FanOutTask {
 }
 
 export type FanOutReply =
-  | { id: number; ok: true; counts: Record<string, number>; filtered: Record<string, number> }
+  | {
+      id: number;
+      ok: true;
+      counts: Record<string, number>;
+      filtered: Record<string, number>;
+      delta?: SnapshotDelta;
+    }
   | { id: number; ok: false; payloadError: string }
   | { id: number; ok: false; error: string };
 
@@ -30,7 +37,7 @@ export interface FanOutClientError {
  * metrics), or why the payload cannot be understood (final: the delivery is dead-lettered).
  */
 export type FanOutOutcome =
-  | { ok: true; counts: Record<string, number>; filtered: Record<string, number> }
+  | { ok: true; counts: Record<string, number>; filtered: Record<string, number>; delta?: SnapshotDelta }
   | { ok: false; payloadError: string };
 
 /**
@@ -126,7 +133,7 @@ export function createFanOutPool(options: FanOutPoolOptions): FanOutPool {
       throw error;
     }
     const counts = await inlineStore.add(deliveryId, fanned.jobs);
-    return { ok: true, counts, filtered: fanned.filtered };
+    return { ok: true, counts, filtered: fanned.filtered, ...(fanned.delta ? { delta: fanned.delta } : {}) };
   }
 
   function settle(thread: Worker, reply: FanOutReply): void {
@@ -135,8 +142,10 @@ export function createFanOutPool(options: FanOutPoolOptions): FanOutPool {
     busy.delete(thread);
     // An idle thread never keeps the process alive; a busy one does, until its answer is in.
     thread.unref();
-    if (reply.ok) pending.resolve({ ok: true, counts: reply.counts, filtered: reply.filtered });
-    else if ('payloadError' in reply) pending.resolve({ ok: false, payloadError: reply.payloadError });
+    if (reply.ok) {
+      const { counts, filtered, delta } = reply;
+      pending.resolve({ ok: true, counts, filtered, ...(delta ? { delta } : {}) });
+    } else if ('payloadError' in reply) pending.resolve({ ok: false, payloadError: reply.payloadError });
     else pending.reject(new Error(`fan-out failed: ${reply.error}`));
     idle.push(thread);
     dispatch();

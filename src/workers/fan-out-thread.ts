@@ -25,7 +25,13 @@ async function handle(task: FanOutTask): Promise<FanOutReply> {
     throw error;
   }
   const counts = await targetJobs.add(task.deliveryId, fanned.jobs);
-  return { id: task.id, ok: true, counts, filtered: fanned.filtered };
+  return {
+    id: task.id,
+    ok: true,
+    counts,
+    filtered: fanned.filtered,
+    ...(fanned.delta ? { delta: fanned.delta } : {}),
+  };
 }
 
 let current: Promise<unknown> = Promise.resolve();

@@ -6,6 +6,7 @@ import type { TargetConfig } from '../targets/target-schema.js';
 import { encodedRecord, type EncodedRecord } from '../record-batch.js';
 import type { TargetJobData, IngestJobData } from '../queue/jobs.js';
 import { passesFilter } from './filter.js';
+import { snapshotDelta, type SnapshotDelta } from '../snyk/reconcile/snapshot-delta.js';
 
 /** What fan-out needs of a target: no secret or connection setting ever leaves the main thread. */
 export type FanOutTarget = Pick<TargetConfig, 'name' | 'enabled' | 'format' | 'filter'> & {
@@ -55,6 +56,8 @@ function fittedLine(
 export interface FannedOut {
   jobs: TargetJobData[];
   filtered: Record<string, number>;
+  /** What a project_snapshot changes in the forwarded set (snyk/reconcile/forwarded-set.ts), read from this parse. */
+  delta?: SnapshotDelta;
 }
 
 /** The target jobs one ingest job produces, one per enabled target with at least one record. Throws PayloadError. */
@@ -86,11 +89,13 @@ export function fanOutCounted(
     payloadBytes: Buffer.byteLength(data.body),
     bodySha256: data.bodySha256,
   });
-  return fanOutRecords(
+  const fanned = fanOutRecords(
     records,
     { deliveryId, transportId: data.transportId, receivedAt: data.receivedAt },
     targets,
   );
+  const delta = data.event.startsWith('project_snapshot/') ? snapshotDelta(payload) : undefined;
+  return delta === undefined ? fanned : { ...fanned, delta };
 }
 
 /**

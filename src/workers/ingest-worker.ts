@@ -127,8 +127,9 @@ export function createIngestWorker(options: IngestWorkerOptions) {
     // The raw payload stays in the ingest queue's failed set for `dlq replay` after a fix.
     if (!outcome.ok) throw permanent('payload_invalid', outcome.payloadError);
     const counts = outcome.counts;
-    // The forwarded set reconciliation compares with Snyk (docs/reconcile.md); before the body is dropped.
-    await recordForwarded(await worker.backend.client, options.prefix, job.data);
+    // The forwarded set reconciliation compares with Snyk (docs/reconcile.md), from the delta fan-out read.
+    if (outcome.delta !== undefined)
+      await recordForwarded(await worker.backend.client, options.prefix, outcome.delta, job.data.receivedAt);
     // Counted once the target jobs are stored: a fan-out retried after a failure counts its filtered records once.
     for (const [target, dropped] of Object.entries(outcome.filtered))
       options.counters?.increment('records_filtered_total', { target }, dropped);

@@ -1,11 +1,6 @@
 // The forwarded set in Redis: per project, the open findings the forwarder has forwarded, and when its last snapshot came.
 import type { RedisClient } from 'bullmq';
-import type { IngestJobData } from '../../queue/jobs.js';
-import { snapshotDelta, type SeverityLetter, type SnapshotDelta } from './snapshot-delta.js';
-import { scanSnapshotDelta } from './snapshot-scan.js';
-
-/** Bodies longer than this (in characters) are read in slices rather than by one JSON.parse. */
-export const SCAN_ABOVE_CHARS = 64 * 1024;
+import type { SeverityLetter, SnapshotDelta } from './snapshot-delta.js';
 
 /** BullMQ's client (`queue.backend.client`), so that the ingest worker and reconciliation share their connections. */
 export type RedisLike = RedisClient;
@@ -30,28 +25,20 @@ export function snapshotsKey(prefix: string): string {
 }
 
 /**
- * Applies one stored project_snapshot delivery to the forwarded set: newIssues add, removedIssues remove. Called by
- * the ingest worker once the delivery's target jobs are stored, so that a finding is in the set only once it is on
- * its way to every target. Idempotent: a retried ingest job applies the same delta again. Other events are ignored.
+ * Applies what one project_snapshot delivery changes (fan-out computes it from the payload it parses anyway,
+ * workers/fan-out.ts): newIssues add, removedIssues remove. Called by the ingest worker once the delivery's target jobs
+ * are stored, so that a finding is in the set only once it is on its way to every target. Idempotent: a retried
+ * ingest job applies the same delta again.
  */
-export async function recordForwarded(redis: RedisLike, prefix: string, data: IngestJobData): Promise<void> {
-  if (!data.event.startsWith('project_snapshot/') || data.body === '') return;
-  let delta: SnapshotDelta | undefined;
-  try {
-    // A small body is parsed at once; a large one in slices (snapshot-scan.ts): this runs on the event loop that
-    // answers webhooks, which the fan-out keeps free of large parses (workers/fan-out-pool.ts).
-    delta =
-      data.body.length <= SCAN_ABOVE_CHARS
-        ? snapshotDelta(JSON.parse(data.body))
-        : await scanSnapshotDelta(data.body);
-  } catch {
-    // Not JSON: the fan-out dead-letters such a delivery before this runs.
-    return;
-  }
-  if (delta === undefined) return;
-  const receivedAt = Date.parse(data.receivedAt);
+export async function recordForwarded(
+  redis: RedisLike,
+  prefix: string,
+  delta: SnapshotDelta,
+  receivedAt: string,
+): Promise<void> {
   await updateForwarded(redis, prefix, delta.projectId, delta.added, delta.removed);
-  if (Number.isFinite(receivedAt)) await noteSnapshot(redis, prefix, delta.projectId, receivedAt);
+  const receivedMs = Date.parse(receivedAt);
+  if (Number.isFinite(receivedMs)) await noteSnapshot(redis, prefix, delta.projectId, receivedMs);
 }
 
 // Keeps the later of the stored and the given time: deliveries of one project can be processed out of order.
