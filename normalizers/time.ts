@@ -49,7 +49,22 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-/** Milliseconds since the epoch of a canonical time (CEF `rt` and custom dates, spec Appendix A "Date Formats"). */
+// canonicalTime's own form: four-digit year, milliseconds, Z.
+const CANONICAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/;
+
+/**
+ * Milliseconds since the epoch of a canonical time (CEF `rt` and custom dates, spec Appendix A "Date Formats"); NaN
+ * for other text. Read by parts rather than by the Date parser, which cost as much as the rest of a CEF record's
+ * times together; years 0-99 go through setUTCFullYear, as Date.UTC would read them as 1900-1999.
+ */
 export function epochMillis(canonical: string): number {
-  return new Date(canonical).getTime();
+  const m = CANONICAL.exec(canonical);
+  if (m === null) return new Date(canonical).getTime();
+  const [, y, mo, d, h, mi, s, ms] = m.map(Number) as number[];
+  const year = y ?? 0;
+  const utc = Date.UTC(year, (mo ?? 1) - 1, d, h, mi, s, ms);
+  if (year >= 100) return utc;
+  const date = new Date(utc);
+  date.setUTCFullYear(year);
+  return date.getTime();
 }

@@ -8,7 +8,7 @@ import { StartupError } from '../errors.js';
 import type { ProbeSources } from '../lifecycle/probe-answers.js';
 import { closeWithin } from '../lifecycle/close-within.js';
 import { waitForReady } from '../lifecycle/readiness.js';
-import { INGEST_QUEUE, targetQueueName } from '../queue/names.js';
+import { INGEST_QUEUE, targetQueueName, queuePrefix } from '../queue/names.js';
 import { cachedQueueStats, readQueueStats } from '../queue/queue-stats.js';
 import { closeServer } from '../receiver/server.js';
 import { createProducerClient } from '../redis/connection.js';
@@ -80,7 +80,7 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
       // As the receiver's producer: on a shared client that fails fast, recovering when Redis returns.
       const queue = new Queue(name, {
         connection: client,
-        prefix: redis.prefix,
+        prefix: queuePrefix(redis.prefix, name),
         skipWaitingForReady: true,
         skipVersionCheck: true,
       });

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { loadConfig } from '../config/load.js';
 import { createRecordEmitter } from '../reconcile/emit.js';
 import { reconcileOrg, ReconcileBusyError, type ReconcileSummary } from '../reconcile/run.js';
-import { RECONCILE_QUEUE } from '../queue/names.js';
+import { RECONCILE_QUEUE, queuePrefix } from '../queue/names.js';
 import { openAdminRedis } from '../redis/admin-connection.js';
 import { workerConnectionOptions } from '../redis/connection.js';
 import { SnykApiError } from '../snyk/api-error.js';
@@ -95,7 +95,10 @@ export async function runReconcile(argv: string[]): Promise<number> {
   // Records wait in the targets' queues of the forwarder's Redis for its workers, as webhook records do.
   const admin = await openAdminRedis(config, logger, 'write');
   const connection = workerConnectionOptions(admin.endpoint);
-  const queue = new Queue(RECONCILE_QUEUE, { connection, prefix: config.redis.prefix });
+  const queue = new Queue(RECONCILE_QUEUE, {
+    connection,
+    prefix: queuePrefix(config.redis.prefix, RECONCILE_QUEUE),
+  });
   // Failures surface as the rejections of the commands the run sends.
   queue.on('error', () => undefined);
   const emitter = values['dry-run'] ? undefined : createRecordEmitter({ connection, config });

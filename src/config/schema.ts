@@ -102,8 +102,8 @@ export const redisSchema = z
     /** Password of the sentinels themselves (`requirepass` in sentinel.conf), when they have one. */
     sentinelPassword: z.string().min(1).optional(),
     /**
-     * Prefix of every queue key. On Redis Cluster it must hold a hash tag in braces (e.g. "{snyk-siem}") so that each
-     * queue's keys share one slot.
+     * Prefix of every key. On Redis Cluster it must hold a hash tag in braces (e.g. "{snyk-siem}"): each queue's keys
+     * then share a slot of their own (queue/names.ts queuePrefix).
      */
     prefix: z
       .string()

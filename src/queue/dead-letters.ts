@@ -3,7 +3,7 @@ import { Queue, UnrecoverableError, type ConnectionOptions, type Job } from 'bul
 import { isErrorCode } from '../errors.js';
 import { FAILURE_MARKS } from './failures.js';
 import type { DeadLetterReason, TargetJobData, IngestJobData } from './jobs.js';
-import { INGEST_QUEUE, targetQueueName } from './names.js';
+import { INGEST_QUEUE, targetQueueName, queuePrefix } from './names.js';
 import { decideFailure } from './retry-policy.js';
 
 export interface DeadLetter {
@@ -62,11 +62,20 @@ export function openDeadLetters(options: {
   targets: readonly string[];
 }) {
   const queues = new Map<string, Queue>();
-  queues.set('ingest', new Queue(INGEST_QUEUE, { connection: options.connection, prefix: options.prefix }));
+  queues.set(
+    'ingest',
+    new Queue(INGEST_QUEUE, {
+      connection: options.connection,
+      prefix: queuePrefix(options.prefix, INGEST_QUEUE),
+    }),
+  );
   for (const target of options.targets) {
     queues.set(
       target,
-      new Queue(targetQueueName(target), { connection: options.connection, prefix: options.prefix }),
+      new Queue(targetQueueName(target), {
+        connection: options.connection,
+        prefix: queuePrefix(options.prefix, targetQueueName(target)),
+      }),
     );
   }
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { INGEST_JOB, type IngestJobData } from './jobs.js';
-import { INGEST_QUEUE } from './names.js';
+import { INGEST_QUEUE, queuePrefix } from './names.js';
 import { closeWithin } from '../lifecycle/close-within.js';
 import { clientErrorListener } from '../telemetry/client-errors.js';
 import { noteSnykContact } from './queue-stats.js';
@@ -43,7 +43,7 @@ export function createIngestProducer(options: IngestProducerOptions) {
   // (BullMQ 6: a Queue built with skipWaitingForReady alone stays broken after an outage); the version and eviction checks run separately at start.
   const queue = new Queue<IngestJobData>(INGEST_QUEUE, {
     connection: options.client,
-    prefix: options.prefix,
+    prefix: queuePrefix(options.prefix, INGEST_QUEUE),
     skipWaitingForReady: true,
     skipVersionCheck: true,
   });

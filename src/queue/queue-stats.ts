@@ -1,6 +1,6 @@
-// Queue depth read from Redis in one pipelined round trip, for /metrics and `queue stats`; and the Snyk contact times.
-import type { ChainableCommander, Cluster, Redis } from 'ioredis';
-import { INGEST_QUEUE, targetQueueName } from './names.js';
+// Queue depth read from Redis in one round of commands (one per queue), for /metrics and `queue stats`; and the Snyk contact times.
+import type { Cluster, Redis } from 'ioredis';
+import { INGEST_QUEUE, queuePrefix, targetQueueName } from './names.js';
 
 /** The states `queue_jobs{state}` and `queue stats` report, in BullMQ's names ("waiting" is the `wait` list). */
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
@@ -83,18 +83,20 @@ return {
 const COMMAND = 'forwarderQueueStats';
 const KEY_SUFFIXES = ['wait', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
 
-type StatsPipeline = ChainableCommander &
-  Record<typeof COMMAND, (...args: Array<string | number>) => unknown>;
+type StatsClient = (Redis | Cluster) &
+  Record<typeof COMMAND, (...args: Array<string | number>) => Promise<unknown>>;
 
-function statsPipeline(client: Redis | Cluster): StatsPipeline {
-  // EVALSHA, falling back to EVAL when Redis does not know the script yet (ioredis defineCommand), in the pipeline.
+function statsClient(client: Redis | Cluster): StatsClient {
+  // EVALSHA, falling back to EVAL when Redis does not know the script yet (ioredis defineCommand).
   if (!(COMMAND in client)) client.defineCommand(COMMAND, { numberOfKeys: 6, lua: QUEUE_STATS_SCRIPT });
-  return client.pipeline() as StatsPipeline;
+  return client as StatsClient;
 }
 
 /**
- * Reads every queue (ingest first, then each target) and the Snyk contact times: one pipeline, one round trip. The
- * scripts are read-only and each touches one queue's keys, like BullMQ's own (so a hash-tag prefix serves a cluster).
+ * Reads every queue (ingest first, then each target) and the Snyk contact times. The commands go out together:
+ * ioredis writes them back to back on one connection, one round trip on a single server; on a Cluster each goes to
+ * the shard of its queue's slot (names.ts queuePrefix), where one pipeline would refuse keys of several slots. The
+ * scripts are read-only and each touches one queue's keys, like BullMQ's own.
  */
 export async function readQueueStats(
   client: Redis | Cluster,
@@ -105,25 +107,23 @@ export async function readQueueStats(
     { label: INGEST_QUEUE, name: INGEST_QUEUE },
     ...targets.map((target) => ({ label: target, name: targetQueueName(target) })),
   ];
-  const pipeline = statsPipeline(client);
-  for (const { name } of queues) {
-    const base = `${prefix}:${name}:`;
-    pipeline[COMMAND](...KEY_SUFFIXES.map((suffix) => `${base}${suffix}`), base, SAMPLE);
-  }
-  pipeline.get(snykContactKey(prefix, 'ping'));
-  pipeline.get(snykContactKey(prefix, 'delivery'));
-  pipeline.hgetall(snykPingByOrgKey(prefix));
-  const replies = (await pipeline.exec()) ?? [];
+  const stats = statsClient(client);
+  const [perQueue, lastPing, lastDelivery, byOrg] = await Promise.all([
+    Promise.all(
+      queues.map(({ name }) => {
+        const base = `${queuePrefix(prefix, name)}:${name}:`;
+        return stats[COMMAND](...KEY_SUFFIXES.map((suffix) => `${base}${suffix}`), base, SAMPLE);
+      }),
+    ),
+    client.get(snykContactKey(prefix, 'ping')),
+    client.get(snykContactKey(prefix, 'delivery')),
+    client.hgetall(snykPingByOrgKey(prefix)),
+  ]);
   const readAt = Date.now();
-  const value = (index: number): unknown => {
-    const [error, result] = replies[index] ?? [new Error('no reply')];
-    if (error) throw error;
-    return result;
-  };
-  const stats = queues.map(({ label }, index): QueueStats => {
-    const [waiting, active, delayed, prioritized, failed, completed, oldest] = (value(index) as number[]).map(
-      Number,
-    ) as number[];
+  const queueStats = queues.map(({ label }, index): QueueStats => {
+    const [waiting, active, delayed, prioritized, failed, completed, oldest] = (
+      perQueue[index] as number[]
+    ).map(Number) as number[];
     const counts = { waiting, active, delayed, prioritized, failed, completed } as Record<QueueState, number>;
     const due = (waiting ?? 0) + (delayed ?? 0) + (prioritized ?? 0);
     return {
@@ -136,11 +136,11 @@ export async function readQueueStats(
   });
   const seconds = (raw: unknown) => (typeof raw === 'string' && Number(raw) > 0 ? Number(raw) / 1000 : 0);
   return {
-    queues: stats,
-    lastPingAt: seconds(value(queues.length)),
-    lastDeliveryAt: seconds(value(queues.length + 1)),
+    queues: queueStats,
+    lastPingAt: seconds(lastPing),
+    lastDeliveryAt: seconds(lastDelivery),
     lastPingByOrg: Object.fromEntries(
-      Object.entries((value(queues.length + 2) as Record<string, string> | null) ?? {})
+      Object.entries(byOrg)
         .map(([org, ms]) => [org, seconds(ms)] as const)
         .filter(([, at]) => at > 0),
     ),
@@ -150,7 +150,7 @@ export async function readQueueStats(
 
 /**
  * The last read, reused for `maxAgeMs`, and one read at a time: scrapes of several Prometheus servers, or a scrape
- * and a dashboard poll, cost Redis one pipeline a second at most.
+ * and a dashboard poll, cost Redis one read a second at most.
  */
 export function cachedQueueStats(
   read: () => Promise<ForwarderStats>,

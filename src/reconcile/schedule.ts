@@ -3,7 +3,7 @@ import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'winston';
 import type { Config } from '../config/schema.js';
 import { closeWithin } from '../lifecycle/close-within.js';
-import { RECONCILE_QUEUE } from '../queue/names.js';
+import { RECONCILE_QUEUE, queuePrefix } from '../queue/names.js';
 import { SnykApiError } from '../snyk/api-error.js';
 import { createSnykRestClient, type SnykRestClientOptions } from '../snyk/rest-client.js';
 import { clientErrorListener } from '../telemetry/client-errors.js';
@@ -56,7 +56,7 @@ export async function startReconcileSchedule(options: ReconcileScheduleOptions):
     ...options.rest,
   });
   const emitter = createRecordEmitter({ connection, config });
-  const queue = new Queue(RECONCILE_QUEUE, { connection, prefix });
+  const queue = new Queue(RECONCILE_QUEUE, { connection, prefix: queuePrefix(prefix, RECONCILE_QUEUE) });
   queue.on('error', clientErrorListener('reconcile_queue'));
   const runs: ReconcileSummary[] = [];
 
@@ -106,7 +106,11 @@ export async function startReconcileSchedule(options: ReconcileScheduleOptions):
     { every: Math.round(everyMinutes * 60_000) },
     { name: 'reconcile', data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } },
   );
-  const worker = new Worker(RECONCILE_QUEUE, reconcileAll, { connection, prefix, concurrency: 1 });
+  const worker = new Worker(RECONCILE_QUEUE, reconcileAll, {
+    connection,
+    prefix: queuePrefix(prefix, RECONCILE_QUEUE),
+    concurrency: 1,
+  });
   worker.on('error', clientErrorListener('reconcile_queue'));
   logger.info('Reconciliation schedule started.', { orgs, everyMinutes });
   return {

@@ -6,7 +6,7 @@ import type { Config, RetryConfig } from '../config/schema.js';
 import { permanent } from '../errors.js';
 import type { TargetConfig } from '../targets/target-schema.js';
 import type { IngestJobData } from '../queue/jobs.js';
-import { INGEST_QUEUE } from '../queue/names.js';
+import { INGEST_QUEUE, queuePrefix } from '../queue/names.js';
 import { deadLetterReason, deadLetterRecorder, failureBook, warnReasonNotStored } from '../queue/failures.js';
 import {
   completedJobRetention,
@@ -182,7 +182,7 @@ export function createIngestWorker(options: IngestWorkerOptions) {
   const announced = new WeakSet<Error>();
   const worker = new Worker<IngestJobData>(INGEST_QUEUE, fanOutIngestJob, {
     connection: options.connection,
-    prefix: options.prefix,
+    prefix: queuePrefix(options.prefix, INGEST_QUEUE),
     concurrency: options.concurrency,
     // Applies to ingest jobs that set no retention of their own (the receiver leaves it to the workers' settings).
     removeOnComplete: completedJobRetention(options.keepCompleted, options.workers.keepCompletedSeconds),

@@ -1,7 +1,7 @@
 // Stores the target jobs of one fanned-out delivery, one per target queue, under ids derived from the delivery.
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { TARGET_JOB, type TargetJobData } from '../queue/jobs.js';
-import { targetQueueName } from '../queue/names.js';
+import { targetQueueName, queuePrefix } from '../queue/names.js';
 import { closeWithin } from '../lifecycle/close-within.js';
 
 /** Where target jobs are stored: plain data, so that it can be copied into a fan-out thread. */
@@ -33,7 +33,7 @@ export function createTargetJobStore(store: FanOutStore, onError: (error: Error)
     if (queue === undefined) {
       queue = new Queue<TargetJobData>(targetQueueName(target), {
         connection: store.connection,
-        prefix: store.prefix,
+        prefix: queuePrefix(store.prefix, targetQueueName(target)),
       });
       queue.on('error', onError);
       queues.set(target, queue);

@@ -6,7 +6,7 @@ import { permanent } from '../errors.js';
 import type { TargetConfig } from '../targets/target-schema.js';
 import type { SendContext, Target } from '../targets/types.js';
 import type { DeadLetterReason, TargetJobData } from '../queue/jobs.js';
-import { targetQueueName } from '../queue/names.js';
+import { targetQueueName, queuePrefix } from '../queue/names.js';
 import { deadLetterReason, deadLetterRecorder, failureBook, warnReasonNotStored } from '../queue/failures.js';
 import {
   backoffStrategy,
@@ -73,7 +73,7 @@ export function createTargetWorker(options: TargetWorkerOptions) {
   const queueName = targetQueueName(config.name);
   const queue = new Queue<TargetJobData>(queueName, {
     connection: options.connection,
-    prefix: options.prefix,
+    prefix: queuePrefix(options.prefix, queueName),
   });
   // The queue pauses the target (rateLimit) and holds the failure marks: a failed command fails where it is awaited,
   // and the 'error' event itself has no caller to reach.
@@ -330,7 +330,7 @@ export function createTargetWorker(options: TargetWorkerOptions) {
 
   const worker = new Worker<TargetJobData>(queueName, sendTargetJob, {
     connection: options.connection,
-    prefix: options.prefix,
+    prefix: queuePrefix(options.prefix, queueName),
     concurrency: config.concurrency,
     limiter: config.rateLimit
       ? { max: config.rateLimit.max, duration: config.rateLimit.durationMs }

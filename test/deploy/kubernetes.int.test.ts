@@ -24,7 +24,7 @@ import { ENV_VARIABLES } from '../../src/config/env.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { answerProbe, type ProbeSources } from '../../src/lifecycle/probe-answers.js';
-import { INGEST_QUEUE, targetQueueName } from '../../src/queue/names.js';
+import { INGEST_QUEUE, queuePrefix, targetQueueName } from '../../src/queue/names.js';
 import { QUEUE_STATES, readQueueStats } from '../../src/queue/queue-stats.js';
 import { inspectRedis } from '../../src/redis/check.js';
 import { METRIC_PREFIX, METRICS } from '../../src/telemetry/metrics.js';
@@ -635,11 +635,10 @@ describe('KEDA scales the workers on the queues the daemon fills', () => {
       const promTriggers = triggers.filter((t) => t.type === 'prometheus');
       expect(redisTriggers.length + promTriggers.length).toBe(triggers.length);
       if (redisTriggers.length > 0) {
-        // The lists BullMQ keeps waiting and active jobs in, named by its own key builder with the configured prefix.
-        const keys = new QueueKeys(config.redis.prefix);
+        // The lists BullMQ keeps waiting and active jobs in, named by its own key builder with each queue's prefix.
         const expected = queues.flatMap(({ queue, concurrency }) =>
           ['wait', 'active'].map((state) => ({
-            listName: keys.toKey(queue, state),
+            listName: new QueueKeys(queuePrefix(config.redis.prefix, queue)).toKey(queue, state),
             listLength: String(concurrency),
           })),
         );
@@ -696,12 +695,12 @@ describe('KEDA scales the workers on the queues the daemon fills', () => {
       await client.flushall();
       // One job in each queue, then a worker takes the one of the last queue: it is active there.
       for (const { queue } of queues) {
-        const producer = new Queue(queue, { connection, prefix: config.redis.prefix });
+        const producer = new Queue(queue, { connection, prefix: queuePrefix(config.redis.prefix, queue) });
         opened.push(producer);
         await producer.add('job', { kustomization });
       }
       const taken = queues.at(-1)?.queue as string;
-      const worker = new Worker(taken, null, { connection, prefix: config.redis.prefix });
+      const worker = new Worker(taken, null, { connection, prefix: queuePrefix(config.redis.prefix, taken) });
       opened.push(worker);
       expect(await worker.getNextJob('deploy-test-token')).toBeDefined();
 

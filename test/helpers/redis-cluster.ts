@@ -22,6 +22,8 @@ export interface TestCluster {
   addresses: string[];
   /** The node that serves `key`'s slot now (CLUSTER KEYSLOT, CLUSTER SHARDS as seen by a live node). */
   masterOf(key: string): Promise<ClusterNode>;
+  /** How many keys matching `pattern` the node itself holds (SCAN on that node alone). */
+  countKeys(node: ClusterNode, pattern: string): Promise<number>;
   /** Waits until every live node reports cluster_state:ok. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Runs WAIT on a master so that its replica has every write it acknowledged. */
@@ -132,6 +134,14 @@ export async function startTestCluster(): Promise<TestCluster> {
       if (!node) throw new Error(`no master serves slot ${slot}`);
       return node;
     },
+    countKeys: (node, pattern) =>
+      askRedis(node.port, async (redis) => {
+        let count = 0;
+        // Bounded: a test cluster holds a few thousand keys at most.
+        for await (const keys of redis.scanStream({ match: pattern, count: 1000 }))
+          count += (keys as string[]).length;
+        return count;
+      }),
     syncReplica: (node) => syncOneReplica(node.port),
     kill: killNode,
     cleanup,

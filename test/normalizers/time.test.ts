@@ -1,6 +1,6 @@
 // Untrusted timestamps: Snyk's seconds, ms and µs forms are read; anything that is not a real instant is refused.
 import { describe, expect, it } from 'vitest';
-import { canonicalTime } from '../../normalizers/time.js';
+import { canonicalTime, epochMillis } from '../../normalizers/time.js';
 
 describe('canonicalTime', () => {
   it.each([
@@ -31,5 +31,23 @@ describe('canonicalTime', () => {
   it('refuses non-strings', () => {
     expect(canonicalTime(1600000000000)).toBeUndefined();
     expect(canonicalTime(null)).toBeUndefined();
+  });
+});
+
+describe('epochMillis', () => {
+  it('reads canonical times as the Date parser does, years 0-99 included', () => {
+    for (const text of [
+      '2020-09-25T15:27:53.014Z',
+      '1970-01-01T00:00:00.000Z',
+      '0099-12-31T23:59:59.999Z',
+      '0000-01-01T00:00:00.000Z',
+      '2024-02-29T12:00:00.500Z',
+      '9999-12-31T23:59:59.999Z',
+    ])
+      expect(epochMillis(text), text).toBe(new Date(text).getTime());
+  });
+
+  it('is NaN for text that is not a time', () => {
+    expect(epochMillis('not a time')).toBeNaN();
   });
 });

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INGEST_QUEUE, targetQueueName } from '../../src/queue/names.js';
+import { INGEST_QUEUE, queuePrefix, targetQueueName } from '../../src/queue/names.js';
 import { drainStart, readFileTarget, waitForDrain } from '../faults/harness/accounting.js';
 import { afterAccepted, startSteadySender } from '../faults/harness/sender.js';
 import { buildSnapshots } from '../faults/harness/snapshots.js';
@@ -13,11 +13,17 @@ import { postWebhook } from '../helpers/webhook.js';
 const TOKEN = 'cluster-test-admin-token-0123456789';
 let cluster: TestCluster;
 let forwarder: TestForwarder;
-let prefix: string;
+/**
+ * A fixed prefix, so that where each queue lands is known: with the slots `redis-cli --cluster create` gives three
+ * masters, the ingest queue (`{cluster:ingest}`, slot 14626) and the target queue (`{cluster:target-out}`, slot 7256)
+ * are on different masters.
+ */
+const prefix = '{cluster}';
+const INGEST_KEYS = `${queuePrefix(prefix, INGEST_QUEUE)}:${INGEST_QUEUE}`;
+const TARGET_KEYS = `${queuePrefix(prefix, targetQueueName('out'))}:${targetQueueName('out')}`;
 
 beforeAll(async () => {
   cluster = await startTestCluster();
-  prefix = `{c${randomUUID().slice(0, 8)}}`;
   forwarder = await startForwarder({
     redisUrl: '',
     prefix,
@@ -57,11 +63,10 @@ async function lostDeliveries(
         'failedReason',
         'returnvalue',
       ];
-      const ingest = await client.hmget(`${prefix}:${INGEST_QUEUE}:${deliveryId}`, ...fields);
-      const target = await client.hmget(`${prefix}:${targetQueueName('out')}:${deliveryId}-out`, ...fields);
-      const targetKey = `${prefix}:${targetQueueName('out')}`;
-      const inWait = await client.lpos(`${targetKey}:wait`, `${deliveryId}-out`);
-      const inActive = await client.lpos(`${targetKey}:active`, `${deliveryId}-out`);
+      const ingest = await client.hmget(`${INGEST_KEYS}:${deliveryId}`, ...fields);
+      const target = await client.hmget(`${TARGET_KEYS}:${deliveryId}-out`, ...fields);
+      const inWait = await client.lpos(`${TARGET_KEYS}:wait`, `${deliveryId}-out`);
+      const inActive = await client.lpos(`${TARGET_KEYS}:active`, `${deliveryId}-out`);
       lines.push(
         JSON.stringify({
           deliveryId,
@@ -106,7 +111,14 @@ describe('Redis Cluster', () => {
       'the dashboard to list three completed ingest jobs',
     );
     expect(body.queues.map((queue) => queue.name).sort()).toEqual([INGEST_QUEUE, targetQueueName('out')]);
-    // The queue gauges read every queue in one pipeline, which works because the hash tag puts them in one slot.
+    // Each queue's hash tag holds its name, so the queues spread over the shards: the ingest jobs and the target jobs
+    // are on different masters.
+    const ingestMaster = await cluster.masterOf(INGEST_KEYS);
+    const targetMaster = await cluster.masterOf(TARGET_KEYS);
+    expect(ingestMaster.port).not.toBe(targetMaster.port);
+    expect(await cluster.countKeys(ingestMaster, `${INGEST_KEYS}:*`)).toBeGreaterThanOrEqual(3);
+    expect(await cluster.countKeys(targetMaster, `${TARGET_KEYS}:*`)).toBeGreaterThanOrEqual(3);
+    // The queue gauges read each queue on its own shard, in one round of commands.
     await waitFor(
       async () =>
         /queue_jobs\{queue="ingest",state="completed"\} 3/.test(
@@ -119,7 +131,8 @@ describe('Redis Cluster', () => {
 
   it('a master killed while webhooks arrive: 503 or 202 once stored, then nothing accepted is lost', async () => {
     const snapshots = buildSnapshots(`kill-${randomUUID().slice(0, 6)}`, 40, 2);
-    const master = await cluster.masterOf(prefix);
+    // The master of the ingest queue: the one every receiver writes to.
+    const master = await cluster.masterOf(INGEST_KEYS);
     const sender = startSteadySender({
       url: () => forwarder.webhookUrl,
       secret: TEST_SECRET,
