@@ -9,7 +9,7 @@ import { startForwarder } from './forwarder-process.js';
 import { signedBodies, type Payload } from './payloads.js';
 import { round, track, waitUntil } from './phase.js';
 import { postLoad, type Load } from './post-webhook.js';
-import { sampleForwarder, type SampleSummary } from './process-sampler.js';
+import { readCpuMs, sampleForwarder, type SampleSummary } from './process-sampler.js';
 
 export interface RunOptions {
   payload: Payload;
@@ -59,6 +59,8 @@ export interface EndToEnd {
   /** From the first request to the last record at the peer. */
   seconds: number;
   findingsPerSecond: number;
+  /** CPU time of the forwarder process (the embedded Redis not included) per delivery, from the first request to the last record. */
+  cpuMsPerDelivery: number | undefined;
   /** Queue depth and memory every 250 ms (with `sample`). */
   sampled?: SampleSummary;
 }
@@ -129,6 +131,7 @@ export async function measureEndToEnd(
       ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
     });
     const sampler = options.sample === true ? sampleForwarder(forwarder) : undefined;
+    const cpuBefore = readCpuMs(forwarder.pid);
     try {
       // One record per issue and one snapshot summary per delivery (docs/mapping.md).
       const expected = snapshots * (payload.issues + 1);
@@ -144,6 +147,7 @@ export async function measureEndToEnd(
           : await awaitRecords(name, peer.received, expected, options.budgetMs);
       const records = peer.received();
       const seconds = (performance.now() - receiver.startedAt) / 1000;
+      const cpuAfter = readCpuMs(forwarder.pid);
       const sampled = await sampler?.stop();
       // Findings among the records that arrived: each delivery's records are its issues and one summary.
       const findings = complete
@@ -157,6 +161,10 @@ export async function measureEndToEnd(
         complete,
         seconds: round(seconds, 2),
         findingsPerSecond: Math.round(findings / seconds),
+        cpuMsPerDelivery:
+          cpuBefore === undefined || cpuAfter === undefined
+            ? undefined
+            : round((cpuAfter - cpuBefore) / snapshots, 2),
         ...(sampled === undefined ? {} : { sampled }),
       };
     } finally {

@@ -42,7 +42,8 @@ for (const [name, peerFor] of Object.entries(PEERS).filter(([name]) => only?.inc
   runs.push(run);
   console.log(
     `forwarder → ${name}: receiver ${run.receiver.requestsPerSecond} requests/s (p99 ${run.receiver.p99Ms} ms), ` +
-      `end to end ${run.findingsPerSecond} findings/s (${run.records} records in ${run.seconds} s)`,
+      `end to end ${run.findingsPerSecond} findings/s (${run.records} records in ${run.seconds} s), ` +
+      `${run.cpuMsPerDelivery ?? '?'} ms of forwarder CPU per delivery`,
   );
 }
 

@@ -11,17 +11,35 @@ export interface Memory {
   hwmMiB: number;
 }
 
-/** VmRSS and VmHWM from /proc/PID/status (proc(5)); undefined once the process is gone. */
-export function readMemory(pid: number | undefined): Memory | undefined {
+/** A file of /proc/PID (proc(5)); undefined once the process is gone. */
+function readProc(pid: number | undefined, file: string): string | undefined {
   if (pid === undefined || pid <= 0) return undefined;
-  let status: string;
   try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
   } catch {
     return undefined;
   }
+}
+
+/** VmRSS and VmHWM from /proc/PID/status (proc(5)); undefined once the process is gone. */
+export function readMemory(pid: number | undefined): Memory | undefined {
+  const status = readProc(pid, 'status');
+  if (status === undefined) return undefined;
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
   return { rssMiB: Math.round(kib('VmRSS') / 1024), hwmMiB: Math.round(kib('VmHWM') / 1024) };
+}
+
+/**
+ * CPU time the process has used so far, user and system, in ms (utime and stime of /proc/PID/stat, proc(5), in clock
+ * ticks of 10 ms); undefined once the process is gone. Less sensitive than a wall-clock rate to other load on the
+ * machine, it gives the cost of one delivery.
+ */
+export function readCpuMs(pid: number | undefined): number | undefined {
+  const stat = readProc(pid, 'stat');
+  if (stat === undefined) return undefined;
+  // The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export interface Sample extends QueueDepth {

@@ -102,7 +102,9 @@ export function createIngestWorker(options: IngestWorkerOptions) {
     const deliveryId = job.id ?? 'unknown';
     const log = options.logger.child({ transportId: job.data.transportId, deliveryId });
     // Per-job detail at debug (docs/operations.md, "Per-job lines at debug"): ids and counts, never payload content.
-    log.debug('Ingest job picked.', { event: job.data.event, attempt: job.attemptsMade + 1 });
+    // Asked first: winston builds and streams a line before its transports drop it for its level.
+    if (log.isDebugEnabled())
+      log.debug('Ingest job picked.', { event: job.data.event, attempt: job.attemptsMade + 1 });
     try {
       return await fanOutOnce(job, deliveryId, log);
     } catch (error) {
@@ -133,8 +135,9 @@ export function createIngestWorker(options: IngestWorkerOptions) {
     // Counted once the target jobs are stored: a fan-out retried after a failure counts its filtered records once.
     for (const [target, dropped] of Object.entries(outcome.filtered))
       options.counters?.increment('records_filtered_total', { target }, dropped);
-    for (const [target, records] of Object.entries(counts))
-      log.debug('Target job enqueued.', { target, jobId: targetJobId(deliveryId, target), records });
+    if (log.isDebugEnabled())
+      for (const [target, records] of Object.entries(counts))
+        log.debug('Target job enqueued.', { target, jobId: targetJobId(deliveryId, target), records });
     await dropBody(job, counts, log);
     log.info('Delivery normalised.', {
       event: job.data.event,
@@ -205,7 +208,8 @@ export function createIngestWorker(options: IngestWorkerOptions) {
     // Mostly its connections' errors: the link log asks whether Redis is gone (telemetry/redis-link-log.ts).
     noteRedisError('ingest_worker', error);
   });
-  worker.on('completed', (job) =>
+  worker.on('completed', (job) => {
+    if (!options.logger.isDebugEnabled()) return;
     options.logger.debug('Ingest job completed.', {
       transportId: job.data.transportId,
       deliveryId: job.id,
@@ -214,8 +218,8 @@ export function createIngestWorker(options: IngestWorkerOptions) {
         job.finishedOn !== undefined && job.processedOn !== undefined
           ? job.finishedOn - job.processedOn
           : undefined,
-    }),
-  );
+    });
+  });
   worker.on('failed', (job, error) => {
     if (!job) return;
     const fields = { transportId: job.data.transportId, deliveryId: job.id, reason: error.message };

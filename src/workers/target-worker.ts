@@ -133,7 +133,13 @@ export function createTargetWorker(options: TargetWorkerOptions) {
       started: performance.now(),
       sending: data.records.filter((record) => !(record.id in (data.rejected ?? {}))).length,
     };
-    log.debug('Target job picked.', { jobId: job.id, attempt: job.attemptsMade + 1, records: state.sending });
+    // Asked first: winston builds and streams a line before its transports drop it for its level.
+    if (log.isDebugEnabled())
+      log.debug('Target job picked.', {
+        jobId: job.id,
+        attempt: job.attemptsMade + 1,
+        records: state.sending,
+      });
     try {
       const confirmed = await attempt(job, state, log, jobSignal);
       metrics.succeeded(data.receivedAt);
@@ -243,6 +249,7 @@ export function createTargetWorker(options: TargetWorkerOptions) {
     result: AttemptResult,
     code?: string,
   ): void {
+    if (!log.isDebugEnabled()) return;
     log.debug('Send attempt finished.', {
       jobId: job.id,
       attempt: job.attemptsMade + 1,
@@ -372,7 +379,8 @@ export function createTargetWorker(options: TargetWorkerOptions) {
     }
     recorder.record(job, decision, fields);
   });
-  worker.on('completed', (job, confirmed) =>
+  worker.on('completed', (job, confirmed) => {
+    if (!options.logger.isDebugEnabled()) return;
     options.logger.debug('Target job completed.', {
       transportId: job.data.transportId,
       deliveryId: job.data.deliveryId,
@@ -381,8 +389,8 @@ export function createTargetWorker(options: TargetWorkerOptions) {
       attempts: job.attemptsMade,
       delivered: confirmed,
       total: job.data.deliveredCount,
-    }),
-  );
+    });
+  });
   // A job taken back from a worker that died or froze; it is sent again (record ids let the SIEM drop duplicates).
   worker.on('stalled', (jobId) =>
     options.logger.warn('Target job stalled (its worker stopped or froze mid-send); sending it again.', {

@@ -36,15 +36,54 @@ export async function recordForwarded(
   delta: SnapshotDelta,
   receivedAt: string,
 ): Promise<void> {
+  const parsed = Date.parse(receivedAt);
+  const receivedMs = Number.isFinite(parsed) ? String(parsed) : '';
+  if (delta.added.size + delta.removed.length <= FIELDS_PER_COMMAND) {
+    // The common case, one command: this runs once per delivery, and a MULTI and a script of their own cost 6 writes.
+    if (!definedOn.has(redis)) {
+      redis.defineCommand(RECORD_SNAPSHOT, { numberOfKeys: 2, lua: RECORD_SNAPSHOT_SCRIPT });
+      definedOn.add(redis);
+    }
+    const added = [...delta.added].flat();
+    await redis.runCommand(RECORD_SNAPSHOT, [
+      forwardedKey(prefix, delta.projectId),
+      snapshotsKey(prefix),
+      FORWARDED_TTL_SECONDS,
+      delta.projectId,
+      receivedMs,
+      delta.added.size,
+      ...added,
+      ...delta.removed,
+    ]);
+    return;
+  }
   await updateForwarded(redis, prefix, delta.projectId, delta.added, delta.removed);
-  const receivedMs = Date.parse(receivedAt);
-  if (Number.isFinite(receivedMs)) await noteSnapshot(redis, prefix, delta.projectId, receivedMs);
+  if (receivedMs !== '') await noteSnapshot(redis, prefix, delta.projectId, Number(receivedMs));
 }
 
 // Keeps the later of the stored and the given time: deliveries of one project can be processed out of order.
 const NOTE_SNAPSHOT = `local old = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 if tonumber(ARGV[2]) > old then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 return 1`;
+
+/**
+ * One snapshot's delta, its lifetime and its time, atomically. KEYS: the project's forwarded hash, the snapshots
+ * hash (both under the prefix's hash tag: one Cluster slot). ARGV: lifetime in s, project id, received time in epoch
+ * ms ('' when unknown), the number n of added fields, n field/letter pairs, then the removed fields. At most
+ * FIELDS_PER_COMMAND fields in all, far below Lua's stack limit for unpack (LUAI_MAXCSTACK, 8,000).
+ */
+const RECORD_SNAPSHOT_SCRIPT = `local n = tonumber(ARGV[4])
+if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 5, 4 + 2 * n)) end
+if #ARGV > 4 + 2 * n then redis.call('HDEL', KEYS[1], unpack(ARGV, 5 + 2 * n, #ARGV)) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+if ARGV[3] ~= '' then
+  local old = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
+  if tonumber(ARGV[3]) > old then redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) end
+end
+return 1`;
+const RECORD_SNAPSHOT = 'forwarderRecordSnapshot';
+/** Clients the script is defined on (defineCommand: EVALSHA, falling back to EVAL once per server). */
+const definedOn = new WeakSet<RedisLike>();
 
 async function noteSnapshot(
   redis: RedisLike,
