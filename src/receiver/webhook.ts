@@ -9,6 +9,7 @@ import type { Counters } from '../telemetry/counters.js';
 import { eventLabel } from '../telemetry/series.js';
 import { BodyBudget } from './body-budget.js';
 import { ReceiverError, RETRY_AFTER_SECONDS } from './http-errors.js';
+import { checkJsonObject, LARGE_OBJECT } from './json-object.js';
 import { readRawBody } from './read-raw-body.js';
 import { verifySignature } from './verify-signature.js';
 
@@ -65,17 +66,8 @@ export function createWebhookHandler(deps: WebhookDeps) {
     const event = header(ctx, 'X-Snyk-Event');
     if (event === undefined) throw new ReceiverError('missing_event');
 
-    let payload: unknown;
-    try {
-      payload = JSON.parse(body.toString('utf8'));
-    } catch {
-      // Any failure is the sender's: a syntax error, or a RangeError should an engine's parser recurse on deep nesting
-      // (V8's does not: 100,000 levels parse, see the hostile-input table in docs/reliability.md).
-      throw new ReceiverError('invalid_json');
-    }
-    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-      throw new ReceiverError('invalid_json');
-    }
+    const payload = checkJsonObject(body);
+    if (payload === undefined) throw new ReceiverError('invalid_json');
 
     const transportHeader = header(ctx, 'X-Snyk-Transport-ID');
     // The transport id is unsigned: keep it in records only when it looks like an id, else mint one.
@@ -90,7 +82,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
       deps.counters.increment('webhooks_received_total', { event: eventLabel(event), outcome });
     if (event.startsWith('ping/')) {
       count('ping');
-      const webhookId = (payload as { webhookId?: unknown }).webhookId;
+      const webhookId = payload === LARGE_OBJECT ? undefined : payload['webhookId'];
       const safeId =
         typeof webhookId === 'string' && SAFE_TRANSPORT_ID.test(webhookId) ? webhookId : undefined;
       // Which secret verified it: tried one by one, like verifySignature, for pings only (a few a day).
