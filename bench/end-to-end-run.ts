@@ -70,6 +70,8 @@ export interface ForwarderRunOptions extends RunOptions {
   redisUrl?: string;
   /** Keys added to the target's configuration (e.g. BENCH_TARGET). */
   targetOverrides?: Record<string, unknown>;
+  /** Configuration keys beside the targets (e.g. `workers`). */
+  configOverrides?: Record<string, unknown>;
   nodeArgs?: string[];
   sample?: boolean;
   logLevel?: string;
@@ -126,6 +128,7 @@ export async function measureEndToEnd(
     const forwarder = await startForwarder({
       secret: options.secret,
       targets: [{ name: 'bench', format: 'json', ...peer.target, ...options.targetOverrides }],
+      ...(options.configOverrides === undefined ? {} : { config: options.configOverrides }),
       ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
       ...(options.nodeArgs === undefined ? {} : { nodeArgs: options.nodeArgs }),
       ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),

@@ -1,7 +1,8 @@
 // The forwarder end to end beside a bare durable receiver, same run: requests/s at the receiver, findings/s at the peer.
 // Usage: npm run bench:e2e [-- snapshots [concurrency]]   Writes bench/results/end-to-end.{json,md}.
 // BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' passes options to the forwarder's node, to profile it;
-// BENCH_PEERS='file,syslog-ng over TCP' runs only those peers; BENCH_TARGET='{"concurrency":32}' adds target keys.
+// BENCH_PEERS='file,syslog-ng over TCP' runs only those peers; BENCH_TARGET='{"concurrency":32}' adds target keys;
+// BENCH_CONFIG='{"workers":{"ingestConcurrency":16}}' adds other configuration keys.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { PEERS, cleanupPeers } from './e2e-peers.js';
@@ -25,6 +26,7 @@ const options = {
   limitMs: PHASE_LIMIT_MS,
 };
 const targetOverrides = JSON.parse(process.env.BENCH_TARGET ?? '{}') as Record<string, unknown>;
+const configOverrides = JSON.parse(process.env.BENCH_CONFIG ?? '{}') as Record<string, unknown>;
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const only = process.env.BENCH_PEERS?.split(',').map((name) => name.trim());
 
@@ -37,7 +39,13 @@ const runs: EndToEnd[] = [];
 for (const [name, peerFor] of Object.entries(PEERS).filter(([name]) => only?.includes(name) ?? true)) {
   // Each run on a fresh redis-server of the bench's, as this bench always did (`npm run bench` uses the embedded one).
   const run = await withRedis((redis) =>
-    measureEndToEnd(name, peerFor, { ...options, redisUrl: redis.url, targetOverrides, nodeArgs }),
+    measureEndToEnd(name, peerFor, {
+      ...options,
+      redisUrl: redis.url,
+      targetOverrides,
+      configOverrides,
+      nodeArgs,
+    }),
   );
   runs.push(run);
   console.log(

@@ -21,6 +21,8 @@ export interface ForwarderOptions {
   redisUrl?: string;
   /** Options for the forwarder's node (BENCH_NODE_ARGS, e.g. `--cpu-prof`). */
   nodeArgs?: string[];
+  /** Other configuration keys beside the targets (e.g. `workers`), written with them. */
+  config?: Record<string, unknown>;
   /** How long the forwarder may take to answer /healthz. */
   startLimitMs?: number;
   /** LOG_LEVEL; default warn. */
@@ -60,7 +62,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   if (options.targets !== undefined) {
     const configFile = join(dir, 'forwarder.yaml');
     // JSON is YAML.
-    writeFileSync(configFile, JSON.stringify({ targets: options.targets }));
+    writeFileSync(configFile, JSON.stringify({ ...options.config, targets: options.targets }));
     args.push('--config', configFile);
   }
   const env: NodeJS.ProcessEnv = {
