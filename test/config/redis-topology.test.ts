@@ -25,13 +25,13 @@ describe('redis.cluster and redis.sentinels', () => {
   it('reads a Cluster from REDIS_CLUSTER_NODES, REDIS_PASSWORD and REDIS_PREFIX', () => {
     const { config } = loadConfig({
       env: {
-        REDIS_CLUSTER_NODES: '10.0.0.1:6379, 10.0.0.2:6380,[fd00::3]:6381',
+        REDIS_CLUSTER_NODES: '127.0.0.2:6379, 127.0.0.3:6380,[::1]:6381',
         REDIS_PASSWORD: 'cluster-password',
         REDIS_PREFIX: '{snyk-siem}',
       },
       cwd: '/',
     });
-    expect(config.redis.cluster?.nodes).toEqual(['10.0.0.1:6379', '10.0.0.2:6380', '[fd00::3]:6381']);
+    expect(config.redis.cluster?.nodes).toEqual(['127.0.0.2:6379', '127.0.0.3:6380', '[::1]:6381']);
     expect(config.redis.password).toBe('cluster-password');
     expect(config.redis.prefix).toBe('{snyk-siem}');
   });
@@ -45,7 +45,7 @@ describe('redis.cluster and redis.sentinels', () => {
   });
 
   it('refuses a Cluster whose prefix has no hash tag, and says what to write', () => {
-    const problems = problemsOf({ REDIS_CLUSTER_NODES: '10.0.0.1:6379' });
+    const problems = problemsOf({ REDIS_CLUSTER_NODES: '127.0.0.2:6379' });
     expect(problems.join('\n')).toMatch(/redis\.prefix: Redis Cluster needs a hash tag .*"\{snyk-siem\}"/);
     // Braces that enclose nothing are no hash tag either (Redis hashes the whole key then).
     expect(issues({ cluster: { nodes: ['a:1'] }, prefix: '{}x' })).toEqual([

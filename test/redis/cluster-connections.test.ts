@@ -5,7 +5,7 @@ import { clusterOptions } from '../../src/redis/cluster-connections.js';
 describe('clusterOptions', () => {
   it('reads and writes masters only, and gives each node the connection options but its own address', () => {
     const options = clusterOptions({
-      host: '10.0.0.5',
+      host: '127.0.0.2',
       port: 6379,
       password: 'secret',
       username: 'forwarder',
@@ -32,14 +32,14 @@ describe('clusterOptions', () => {
 
   it('with TLS keeps each node host name, so its certificate is checked against the name (managed clusters)', async () => {
     const retryStrategy = () => 100;
-    const options = clusterOptions({ tls: { servername: 'cache.example' }, retryStrategy });
-    expect(options.redisOptions?.tls).toEqual({ servername: 'cache.example' });
+    const options = clusterOptions({ tls: { servername: 'redis.localhost' }, retryStrategy });
+    expect(options.redisOptions?.tls).toEqual({ servername: 'redis.localhost' });
     expect(options.clusterRetryStrategy).toBe(retryStrategy);
     const lookup = options.dnsLookup;
     expect(lookup).toBeDefined();
     const resolved = await new Promise((resolve, reject) =>
-      lookup?.('clustercfg.cache.example', (error, address) => (error ? reject(error) : resolve(address))),
+      lookup?.('clustercfg.redis.localhost', (error, address) => (error ? reject(error) : resolve(address))),
     );
-    expect(resolved).toBe('clustercfg.cache.example');
+    expect(resolved).toBe('clustercfg.redis.localhost');
   });
 });

@@ -27,11 +27,11 @@ describe('hashTagOf', () => {
 describe('configuredEndpoint and redisAddress', () => {
   it('names a Cluster and a Sentinel master without any password', () => {
     const cluster = configuredEndpoint({
-      cluster: { nodes: ['10.0.0.1:6379', '[::1]:6380'] },
+      cluster: { nodes: ['127.0.0.2:6379', '[::1]:6380'] },
       password: 'pw',
     });
     expect(cluster).toMatchObject({ kind: 'cluster', password: 'pw' });
-    expect(redisAddress(cluster as NonNullable<typeof cluster>)).toBe('cluster 10.0.0.1:6379,[::1]:6380');
+    expect(redisAddress(cluster as NonNullable<typeof cluster>)).toBe('cluster 127.0.0.2:6379,[::1]:6380');
     const sentinel = configuredEndpoint({
       sentinels: ['s1:26379'],
       name: 'forwarder',
