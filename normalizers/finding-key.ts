@@ -19,6 +19,14 @@ export function findingKey(
   return `${part(issueId)} ${part(packageName)} ${part(version)}`;
 }
 
+/** The parts of a key, as findingKey took them ('' for a missing package or version). */
+export function parseFindingKey(key: string): [issueId: string, packageName: string, version: string] {
+  const [issueId = '', packageName = '', version = ''] = key
+    .split(' ')
+    .map((text) => decodeURIComponent(text));
+  return [issueId, packageName, version];
+}
+
 /** One key per package version the issue lists; one with an empty version when it lists none (a licence issue). */
 export function findingKeys(issue: Pick<IssueInfo, 'id' | 'packageName' | 'packageVersions'>): string[] {
   if (issue.packageVersions.length === 0) return [findingKey(issue.id, issue.packageName, undefined)];

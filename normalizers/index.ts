@@ -29,7 +29,7 @@ export type { Fitted } from './fit.js';
 export { LIMITS } from './limits.js';
 export { KNOWN_EVENTS } from './registry.js';
 export { PRODUCT_VERSION } from './version.js';
-export { findingKey, findingKeys } from './finding-key.js';
+export { findingKey, findingKeys, parseFindingKey } from './finding-key.js';
 export { readRestIssue, type RestIssue } from './snyk/read-rest-issue.js';
 export {
   RECONCILE_EVENT,

@@ -189,8 +189,10 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
 
   try {
     if (role !== 'receiver') {
+      // Built once: it reads the TLS files of the configuration.
+      const connection = workerConnectionOptions(redis.endpoint);
       const pipeline = startPipelineWorkers({
-        connection: workerConnectionOptions(redis.endpoint),
+        connection,
         // The link connection is the process's own view of Redis: workers whose connections stay down while it
         // answers are rebuilt (lifecycle/stuck-connections.ts).
         redisAnswers: () =>
@@ -220,7 +222,7 @@ export async function startDaemon(options: StartOptions): Promise<Daemon> {
         const token = snykToken(config.snyk) ?? '';
         secretRegistry.add(token);
         const schedule = await startReconcileSchedule({
-          connection: workerConnectionOptions(redis.endpoint),
+          connection,
           config,
           token,
           counters,

@@ -173,15 +173,16 @@ export function startPipelineWorkers(options: PipelineWorkersOptions): PipelineW
     const workers = workersByName();
     stuck.keepOnly(workers.map((entry) => entry.name));
     idle.keepOnly(workers.map((entry) => entry.name));
+    // The process's own view of Redis, once a round for every worker.
+    const redisAnswers = await options.redisAnswers?.().catch(() => false);
     for (const { name, worker, backend } of workers) {
-      const [command, blocking, redisAnswers, unserved] = await Promise.all([
+      if (changing) continue;
+      const [command, blocking, unserved] = await Promise.all([
         probeWithin(name, async () => ping(await backend.client), 2000),
         probeWithin(name, async () => connected(await backend.blockingClient), 2000),
-        options.redisAnswers?.().catch(() => false),
         waitingJobsNobodyTakes(worker).catch(() => undefined),
       ]);
       const seen = { redisAnswers: redisAnswers ?? command.ok, workerReady: command.ok && blocking.ok };
-      if (changing) continue;
       if (stuck.observe(name, seen)) {
         logger.warn("A worker's connections stayed down while Redis answered; restarting that worker.", {
           worker: name,

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { RedisClient } from 'bullmq';
 import type { Logger } from 'winston';
 import {
-  findingKey,
+  parseFindingKey,
   findingKeys,
   readRestIssue,
   reconciledFinding,
@@ -341,8 +341,8 @@ class Run {
         const settled = list.filter((issue) => (issue.updatedAt ?? issue.createdAt ?? '') <= until);
         const versionsOf = (issue: RestIssue) =>
           issue.issue.packageVersions.length === 0 ? [undefined] : issue.issue.packageVersions;
-        const keysOf = (issue: RestIssue) =>
-          versionsOf(issue).map((v) => findingKey(issue.issue.id, issue.issue.packageName, v));
+        // findingKeys gives one key per version of versionsOf, in the same order.
+        const keysOf = (issue: RestIssue) => findingKeys(issue.issue);
         // One round trip per project and page for the whole lookup.
         const present = await forwardedAmong(this.redis, this.prefix, projectId, settled.flatMap(keysOf));
         let at = 0;
@@ -353,8 +353,10 @@ class Run {
           at += keys.length;
           const action = issue.status === 'open' ? 'issue_introduced' : 'issue_resolved';
           // Introduced: open in Snyk and not forwarded; resolved: resolved in Snyk and still forwarded as open.
-          const picked = versions.filter(
-            (_, i) => found[i] === (action === 'issue_resolved') && !change.add.has(keys[i] as string),
+          const picked = versions.flatMap((version, i) =>
+            found[i] === (action === 'issue_resolved') && !change.add.has(keys[i] as string)
+              ? [{ version, key: keys[i] as string }]
+              : [],
           );
           if (picked.length === 0) continue;
           records.push(
@@ -363,11 +365,10 @@ class Run {
               action,
               this.context,
               project,
-              picked.flatMap((v) => (v === undefined ? [] : [v])),
+              picked.flatMap(({ version }) => (version === undefined ? [] : [version])),
             ),
           );
-          for (const v of picked) {
-            const key = findingKey(issue.issue.id, issue.issue.packageName, v);
+          for (const { key } of picked) {
             if (action === 'issue_introduced') change.add.set(key, SEVERITY_LETTER[issue.issue.severity]);
             else change.remove.push(key);
           }
@@ -395,7 +396,6 @@ class Run {
    * window's end is left alone: its snapshot, with the removals, may still be on its way.
    */
   async resolve(): Promise<void> {
-    const { org } = this.options;
     const entries = await this.projectEntries();
     const ids = [...entries.keys()].sort();
     // The cursor of this phase is the last project done.
@@ -439,10 +439,7 @@ class Run {
         ]);
       }
       await touchForwarded(this.redis, this.prefix, touched.splice(0));
-      this.state.next = projectId;
-      this.state.page += 1;
-      await saveRunState(this.redis, this.prefix, this.stateOrg, this.state);
-      if (!(await this.lock.renew())) throw new ReconcileBusyError(org);
+      await this.step(projectId);
     }
     await touchForwarded(this.redis, this.prefix, touched);
   }
@@ -468,9 +465,8 @@ class Run {
         `list the resolved issues of project ${projectId} in org ${org}`,
       );
       for (const issue of page.data.flatMap((item) => readRestIssue(item) ?? [])) {
-        const versions = issue.issue.packageVersions.length === 0 ? [undefined] : issue.issue.packageVersions;
-        for (const version of versions)
-          found.set(findingKey(issue.issue.id, issue.issue.packageName, version), { issue, version });
+        for (const [i, key] of findingKeys(issue.issue).entries())
+          found.set(key, { issue, version: issue.issue.packageVersions[i] });
       }
       next = page.next;
       if (next === undefined) break;
@@ -485,7 +481,7 @@ class Run {
     projectId: string,
     project: ProjectInfo | undefined,
   ): Finding {
-    const [id = '', packageName = '', version = ''] = key.split(' ').map((part) => decodeURIComponent(part));
+    const [id, packageName, version] = parseFindingKey(key);
     const severity = SEVERITY_OF_LETTER[letter] ?? 'low';
     const issue = {
       id,

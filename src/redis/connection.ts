@@ -96,9 +96,8 @@ function createClient(endpoint: RedisEndpoint, options: RedisOptions): RedisClie
 
 /** TLS of Cluster nodes and sentinels: each connection verifies its own host, unless a servername is configured. */
 function multiHostTls(tls: TlsConfig): RedisOptions['tls'] {
-  const options = buildTlsOptions(tls, '127.0.0.1');
-  if (tls.servername !== undefined) options.servername = tls.servername;
-  return options;
+  // buildTlsOptions takes tls.servername when there is one; with none, 127.0.0.1 is an address and sets no name.
+  return buildTlsOptions(tls, '127.0.0.1');
 }
 
 /** User, password and TLS of the data nodes. */

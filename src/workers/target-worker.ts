@@ -71,9 +71,10 @@ export function createTargetWorker(options: TargetWorkerOptions) {
   const { config, target, retry } = options;
   const metrics = deliveryMetrics(options.counters, config.name);
   const queueName = targetQueueName(config.name);
+  const keyPrefix = queuePrefix(options.prefix, queueName);
   const queue = new Queue<TargetJobData>(queueName, {
     connection: options.connection,
-    prefix: queuePrefix(options.prefix, queueName),
+    prefix: keyPrefix,
   });
   // The queue pauses the target (rateLimit) and holds the failure marks: a failed command fails where it is awaited,
   // and the 'error' event itself has no caller to reach.
@@ -337,7 +338,7 @@ export function createTargetWorker(options: TargetWorkerOptions) {
 
   const worker = new Worker<TargetJobData>(queueName, sendTargetJob, {
     connection: options.connection,
-    prefix: queuePrefix(options.prefix, queueName),
+    prefix: keyPrefix,
     concurrency: config.concurrency,
     limiter: config.rateLimit
       ? { max: config.rateLimit.max, duration: config.rateLimit.durationMs }

@@ -3,9 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_QUEUE, queuePrefix, targetQueueName } from '../../src/queue/names.js';
-import { drainStart, readFileTarget, waitForDrain } from '../faults/harness/accounting.js';
-import { afterAccepted, startSteadySender } from '../faults/harness/sender.js';
+import { readFileTarget } from '../faults/harness/accounting.js';
+import type { SenderReport } from '../faults/harness/sender.js';
 import { buildSnapshots } from '../faults/harness/snapshots.js';
+import { countAfterFailover, startFailoverLoad, warningsTail } from '../helpers/failover-load.js';
 import { startForwarder, TEST_SECRET, waitFor, type TestForwarder } from '../helpers/forwarder.js';
 import { startTestCluster, type TestCluster } from '../helpers/redis-cluster.js';
 import { postWebhook } from '../helpers/webhook.js';
@@ -41,10 +42,7 @@ afterAll(async () => {
 });
 
 /** Each accepted delivery with records missing at the target: its answers, and its ingest and target jobs in Redis. */
-async function lostDeliveries(
-  outcomes: Awaited<ReturnType<typeof startSteadySender>['done']>['outcomes'],
-  killedAt: number,
-): Promise<string> {
+async function lostDeliveries(outcomes: SenderReport['outcomes'], killedAt: number): Promise<string> {
   const ids = new Set(readFileTarget(forwarder.outFile).records.map((record) => record.projectId));
   const client = new Cluster(
     cluster.addresses.map((address) => ({ host: '127.0.0.1', port: Number(address.split(':')[1]) })),
@@ -130,50 +128,30 @@ describe('Redis Cluster', () => {
   }, 60_000);
 
   it('a master killed while webhooks arrive: 503 or 202 once stored, then nothing accepted is lost', async () => {
-    const snapshots = buildSnapshots(`kill-${randomUUID().slice(0, 6)}`, 40, 2);
     // The master of the ingest queue: the one every receiver writes to.
     const master = await cluster.masterOf(INGEST_KEYS);
-    const sender = startSteadySender({
-      url: () => forwarder.webhookUrl,
-      secret: TEST_SECRET,
-      snapshots,
-      ratePerSecond: 8,
-      retryDelayMs: 300,
-    });
-    await afterAccepted(sender, 5);
+    const load = await startFailoverLoad(forwarder, `kill-${randomUUID().slice(0, 6)}`);
     // Replication is asynchronous: what the master acknowledged in its last instant may be missing on the replica
     // (docs/scaling.md). That is Redis's guarantee, not the forwarder's, so the replica catches up before the kill.
     await cluster.syncReplica(master);
     await cluster.kill(master);
     const killedAt = Date.now();
-    const report = await sender.done;
     await cluster.waitHealthy();
-    const { accounting, drainMs } = await waitForDrain(report, () => readFileTarget(forwarder.outFile), {
-      from: drainStart(report, killedAt),
-      timeoutMs: 90_000,
-    });
+    const { report, accounting, drainMs } = await countAfterFailover(forwarder, load, killedAt);
     console.log('cluster master killed:', JSON.stringify({ ...accounting, drainMs }));
     // What the forwarder said about its connections, and where the lost deliveries' jobs are, explain a loss.
     if (accounting.lost > 0) {
       console.log(await lostDeliveries(report.outcomes, killedAt));
       const ready = await fetch(`${forwarder.daemon.adminUrl}/readyz`);
       console.log('readyz', ready.status, await ready.text());
+      console.log(warningsTail(forwarder, 60));
     }
-    if (accounting.lost > 0)
-      console.log(
-        forwarder
-          .logLines()
-          .filter((line) => line.level === 'warn' || line.level === 'error')
-          .slice(-60)
-          .map((line) => JSON.stringify(line))
-          .join('\n'),
-      );
     // While the slot has no master the receiver answers 503 (retry), or holds the request until the replica took over
     // (ioredis retries a command on CLUSTERDOWN within redis.commandTimeoutMs) and answers 202 once it is stored:
     // which one depends on how long the failover takes. Never anything else, and every delivery is accepted in the end.
     expect(accounting.answers.other).toBe(0);
     expect(accounting.answers.error).toBe(0);
-    expect(accounting.accepted).toBe(snapshots.length);
+    expect(accounting.accepted).toBe(load.snapshots.length);
     expect(accounting.lost).toBe(0);
     expect(accounting.torn).toBe(0);
   }, 180_000);

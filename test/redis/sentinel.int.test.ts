@@ -1,10 +1,8 @@
 // The forwarder on a real Redis Sentinel set: the master is killed during delivery, and everything resumes by itself.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drainStart, readFileTarget, waitForDrain } from '../faults/harness/accounting.js';
-import { afterAccepted, startSteadySender } from '../faults/harness/sender.js';
-import { buildSnapshots } from '../faults/harness/snapshots.js';
-import { startForwarder, TEST_SECRET, waitFor, type TestForwarder } from '../helpers/forwarder.js';
+import { countAfterFailover, startFailoverLoad, warningsTail } from '../helpers/failover-load.js';
+import { startForwarder, waitFor, type TestForwarder } from '../helpers/forwarder.js';
 import { SENTINEL_MASTER, startTestSentinel, type TestSentinel } from '../helpers/redis-sentinel.js';
 
 let sentinel: TestSentinel;
@@ -34,15 +32,7 @@ async function readyz(): Promise<number> {
 describe('Redis Sentinel', () => {
   it('a failover during delivery: 503 during the switch, workers resume by themselves, nothing accepted is lost', async () => {
     expect(await readyz()).toBe(200);
-    const snapshots = buildSnapshots(`sen-${randomUUID().slice(0, 6)}`, 40, 2);
-    const sender = startSteadySender({
-      url: () => forwarder.webhookUrl,
-      secret: TEST_SECRET,
-      snapshots,
-      ratePerSecond: 8,
-      retryDelayMs: 300,
-    });
-    await afterAccepted(sender, 5);
+    const load = await startFailoverLoad(forwarder, `sen-${randomUUID().slice(0, 6)}`);
     // Replication is asynchronous (docs/scaling.md): the replica catches up first, so that the test is about the
     // forwarder, not about writes Redis itself may lose in a failover.
     await sentinel.syncReplica();
@@ -55,28 +45,16 @@ describe('Redis Sentinel', () => {
       30_000,
       'the sentinels to promote the replica',
     );
-    const report = await sender.done;
-    const { accounting, drainMs } = await waitForDrain(report, () => readFileTarget(forwarder.outFile), {
-      from: drainStart(report, killedAt),
-      timeoutMs: 90_000,
-    });
+    const { accounting, drainMs } = await countAfterFailover(forwarder, load, killedAt);
     console.log(
       'sentinel failover:',
       JSON.stringify({ ...accounting, drainMs, switchMs: Date.now() - killedAt }),
     );
     expect(accounting.answers.other).toBe(0);
     expect(accounting.answers['503']).toBeGreaterThan(0);
-    expect(accounting.accepted).toBe(snapshots.length);
+    expect(accounting.accepted).toBe(load.snapshots.length);
     // What the forwarder said about its connections explains a loss, should one ever happen.
-    if (accounting.lost > 0)
-      console.log(
-        forwarder
-          .logLines()
-          .filter((line) => line.level === 'warn' || line.level === 'error')
-          .slice(-40)
-          .map((line) => JSON.stringify(line))
-          .join('\n'),
-      );
+    if (accounting.lost > 0) console.log(warningsTail(forwarder, 40));
     expect(accounting.lost).toBe(0);
     expect(accounting.torn).toBe(0);
     // Every connection of the process, the workers' blocking ones included, is on the new master again.

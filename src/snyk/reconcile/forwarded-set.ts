@@ -38,33 +38,24 @@ export async function recordForwarded(
 ): Promise<void> {
   const parsed = Date.parse(receivedAt);
   const receivedMs = Number.isFinite(parsed) ? String(parsed) : '';
-  if (delta.added.size + delta.removed.length <= FIELDS_PER_COMMAND) {
-    // The common case, one command: this runs once per delivery, and a MULTI and a script of their own cost 6 writes.
-    if (!definedOn.has(redis)) {
-      redis.defineCommand(RECORD_SNAPSHOT, { numberOfKeys: 2, lua: RECORD_SNAPSHOT_SCRIPT });
-      definedOn.add(redis);
-    }
-    const added = [...delta.added].flat();
-    await redis.runCommand(RECORD_SNAPSHOT, [
-      forwardedKey(prefix, delta.projectId),
-      snapshotsKey(prefix),
-      FORWARDED_TTL_SECONDS,
-      delta.projectId,
-      receivedMs,
-      delta.added.size,
-      ...added,
-      ...delta.removed,
-    ]);
-    return;
+  // The common case is one command: this runs once per delivery. A large snapshot's fields go first, in commands of
+  // FIELDS_PER_COMMAND (updateForwarded); the script then only renews the entry and notes the time.
+  const small = delta.added.size + delta.removed.length <= FIELDS_PER_COMMAND;
+  if (!small) await updateForwarded(redis, prefix, delta.projectId, delta.added, delta.removed);
+  if (!definedOn.has(redis)) {
+    redis.defineCommand(RECORD_SNAPSHOT, { numberOfKeys: 2, lua: RECORD_SNAPSHOT_SCRIPT });
+    definedOn.add(redis);
   }
-  await updateForwarded(redis, prefix, delta.projectId, delta.added, delta.removed);
-  if (receivedMs !== '') await noteSnapshot(redis, prefix, delta.projectId, Number(receivedMs));
+  await redis.runCommand(RECORD_SNAPSHOT, [
+    forwardedKey(prefix, delta.projectId),
+    snapshotsKey(prefix),
+    FORWARDED_TTL_SECONDS,
+    delta.projectId,
+    receivedMs,
+    small ? delta.added.size : 0,
+    ...(small ? [...[...delta.added].flat(), ...delta.removed] : []),
+  ]);
 }
-
-// Keeps the later of the stored and the given time: deliveries of one project can be processed out of order.
-const NOTE_SNAPSHOT = `local old = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-if tonumber(ARGV[2]) > old then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
-return 1`;
 
 /**
  * One snapshot's delta, its lifetime and its time, atomically. KEYS: the project's forwarded hash, the snapshots
@@ -84,15 +75,6 @@ return 1`;
 const RECORD_SNAPSHOT = 'forwarderRecordSnapshot';
 /** Clients the script is defined on (defineCommand: EVALSHA, falling back to EVAL once per server). */
 const definedOn = new WeakSet<RedisLike>();
-
-async function noteSnapshot(
-  redis: RedisLike,
-  prefix: string,
-  projectId: string,
-  atMs: number,
-): Promise<void> {
-  await redis.runCommand('eval', [NOTE_SNAPSHOT, 1, snapshotsKey(prefix), projectId, String(atMs)]);
-}
 
 /** Every finding key of a project in the set, with its severity letter. */
 export async function forwardedOf(
